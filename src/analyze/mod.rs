@@ -1,0 +1,317 @@
+//! The analyze stage: matches become findings, milestone matches become
+//! sequence runs, `causes:` links separate root causes from symptoms, and
+//! findings are placed against the expected sequence.
+
+pub mod model;
+pub mod sequences;
+pub mod timeline;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::input::source::read_lines;
+use crate::rules::{RulePack, Severity};
+use crate::scan::file::FileResult;
+use crate::scan::{LineMatch, Target};
+pub use model::*;
+use sequences::RunTrace;
+use timeline::Event;
+
+/// Lines shown after the last milestone of a stall nothing explains.
+const STALL_CONTEXT_LINES: usize = 8;
+/// Evidence lines kept per finding.
+const EVIDENCE_PER_FINDING: usize = 3;
+
+fn evidence(event: &Event) -> Evidence {
+    Evidence {
+        path: event.path.to_string(),
+        line: event.m.line,
+        text: event.m.text.clone(),
+        timestamp: event.m.meta.timestamp.as_ref().map(|t| t.text.clone()),
+        traceback: event.m.traceback.clone(),
+    }
+}
+
+/// Per-rule aggregation in timeline order.
+struct Aggregate<'a> {
+    rule: usize,
+    events: Vec<(usize, &'a LineMatch)>,
+}
+
+/// Builds the report from scanned files.
+pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputProblem>) -> Report {
+    let events = timeline::build(files);
+    let runs = sequences::trace(pack, &events);
+
+    let mut aggregates: Vec<Aggregate> = Vec::new();
+    let mut by_rule: HashMap<usize, usize> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        if let Target::Rule(rule) = event.m.target {
+            let slot = *by_rule.entry(rule).or_insert_with(|| {
+                aggregates.push(Aggregate { rule, events: Vec::new() });
+                aggregates.len() - 1
+            });
+            aggregates[slot].events.push((index, event.m));
+        }
+    }
+
+    let placements_of = |event_index: usize, m: &LineMatch| -> Vec<(usize, Placement)> {
+        runs.iter()
+            .enumerate()
+            .filter(|(_, run)| in_scope(pack, run, &events, event_index, m))
+            .map(|(r, run)| {
+                let spec = &pack.sequences[run.sequence];
+                let name = |step: Option<usize>| step.map(|s| spec.milestones[s].id.clone());
+                (r, Placement { sequence: spec.id.clone(), run: run_number(&runs, r), after: name(run.last_reached_before(event_index)), before: name(run.first_missing_at(event_index)) })
+            })
+            .collect()
+    };
+
+    // Findings, first seen first.
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut stall_rules: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for aggregate in &aggregates {
+        let rule = &pack.rules[aggregate.rule];
+        let (first_index, first) = aggregate.events[0];
+        let (last_index, last) = aggregate.events[aggregate.events.len() - 1];
+        let mut placements = Vec::new();
+        for (r, placement) in placements_of(first_index, first) {
+            if !runs[r].complete() && placement.after.is_some() && runs[r].first_missing().is_some() && stalled_at(&runs[r], first_index) {
+                stall_rules.entry(r).or_default().insert(rule.id.clone());
+            }
+            placements.push(placement);
+        }
+        findings.push(Finding {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            class: rule.class.clone(),
+            severity: rule.severity,
+            count: aggregate.events.len(),
+            first: Location { path: events[first_index].path.to_string(), line: first.line },
+            last: Location { path: events[last_index].path.to_string(), line: last.line },
+            first_seen: first.meta.timestamp.as_ref().map(|t| t.text.clone()),
+            explanation: rule.explanation(&first.captures),
+            captures: first.captures.iter().cloned().collect(),
+            evidence: aggregate.events.iter().take(EVIDENCE_PER_FINDING).map(|(i, _)| evidence(&events[*i])).collect(),
+            explained_by: None,
+            placements,
+        });
+    }
+
+    // Symptoms: a finding explained, through `causes:` links, by a finding seen no later.
+    let first_index: HashMap<&str, usize> = aggregates.iter().map(|a| (pack.rules[a.rule].id.as_str(), a.events[0].0)).collect();
+    let present: BTreeSet<&str> = first_index.keys().copied().collect();
+    let mut explained_by: HashMap<String, String> = HashMap::new();
+    for finding in &findings {
+        let candidates = findings.iter().filter(|cause| {
+            cause.rule != finding.rule && first_index[cause.rule.as_str()] <= last_event_of(&aggregates, pack, &finding.rule) && reaches(pack, &cause.rule, &finding.rule, &present)
+        });
+        if let Some(cause) = candidates.min_by_key(|c| (std::cmp::Reverse(direct(pack, &c.rule, &finding.rule)), first_index[c.rule.as_str()])) {
+            explained_by.insert(finding.rule.clone(), cause.rule.clone());
+        }
+    }
+    // Break mutual explanations (A explains B and B explains A): the earlier stays the cause.
+    let resolved: HashMap<String, String> = explained_by
+        .iter()
+        .filter(|(symptom, cause)| explained_by.get(*cause).is_none_or(|back| back != *symptom || first_index[cause.as_str()] < first_index[symptom.as_str()]))
+        .map(|(s, c)| (s.clone(), c.clone()))
+        .collect();
+    for finding in &mut findings {
+        finding.explained_by = resolved.get(&finding.rule).cloned();
+    }
+
+    let sequence_reports = sequence_reports(pack, &runs, &events, &stall_rules, files);
+
+    // Root causes: unexplained findings of severity error or worse, ranked.
+    let stall_set: BTreeSet<&String> = stall_rules.values().flatten().collect();
+    let mut candidates: Vec<&Finding> = findings.iter().filter(|f| f.explained_by.is_none() && f.severity >= Severity::Error).collect();
+    candidates.sort_by_key(|f| (!stall_set.contains(&f.rule), std::cmp::Reverse(f.severity), first_index[f.rule.as_str()]));
+    let root_causes = candidates
+        .into_iter()
+        .map(|f| {
+            let rule = pack.rule(&f.rule).expect("finding of a loaded rule");
+            let symptoms = symptoms_of(&f.rule, &resolved, &findings);
+            RootCause {
+                rule: f.rule.clone(),
+                title: f.title.clone(),
+                class: f.class.clone(),
+                severity: f.severity,
+                explanation: f.explanation.clone(),
+                evidence: f.evidence.clone(),
+                chain: chain(&f.rule, &resolved, &findings, &sequence_reports),
+                symptoms,
+                in_stall_window: stall_set.contains(&f.rule),
+                remediation: rule.remediation.clone(),
+                references: rule.references.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let stalled = sequence_reports.iter().flat_map(|s| &s.runs).any(|r| r.status == RunStatus::Stalled);
+    let verdict_note = if root_causes.is_empty() && stalled {
+        Some("a sequence stalled and no signature of severity error or above explains it; see the lines after its last milestone".to_string())
+    } else if root_causes.is_empty() && !findings.is_empty() {
+        Some("only findings below severity error: nothing here is presented as the root cause of an outage".to_string())
+    } else {
+        None
+    };
+
+    let stats = Stats {
+        files: files.len(),
+        bytes: files.iter().map(|f| f.output.bytes).sum(),
+        lines: files.iter().map(|f| f.output.lines).sum(),
+        matches: files.iter().map(|f| f.output.matches.len()).sum(),
+        rules: pack.rules.len(),
+        elapsed_ms: None,
+    };
+    for file in files {
+        if let Some(message) = &file.error {
+            problems.push(InputProblem { path: file.path.clone(), message: message.clone(), kind: "error" });
+        }
+        if let Some(message) = &file.skipped {
+            problems.push(InputProblem { path: file.path.clone(), message: message.clone(), kind: "skipped" });
+        }
+    }
+    Report { root_causes, findings, sequences: sequence_reports, verdict_note, problems, stats }
+}
+
+fn last_event_of(aggregates: &[Aggregate], pack: &RulePack, rule: &str) -> usize {
+    aggregates.iter().find(|a| pack.rules[a.rule].id == rule).and_then(|a| a.events.last()).map_or(0, |(i, _)| *i)
+}
+
+fn direct(pack: &RulePack, cause: &str, symptom: &str) -> bool {
+    pack.rule(cause).is_some_and(|r| r.causes.iter().any(|c| c == symptom))
+}
+
+/// Whether `cause` reaches `symptom` through `causes:` links (through rules
+/// present in the report or not).
+fn reaches(pack: &RulePack, cause: &str, symptom: &str, present: &BTreeSet<&str>) -> bool {
+    let _ = present;
+    let mut stack = vec![cause.to_string()];
+    let mut seen = BTreeSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(rule) = pack.rule(&id) else { continue };
+        for next in &rule.causes {
+            if next == symptom {
+                return true;
+            }
+            stack.push(next.clone());
+        }
+    }
+    false
+}
+
+fn symptoms_of(cause: &str, resolved: &HashMap<String, String>, findings: &[Finding]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut frontier = vec![cause.to_string()];
+    while let Some(current) = frontier.pop() {
+        for finding in findings {
+            if resolved.get(&finding.rule) == Some(&current) && !out.contains(&finding.rule) {
+                out.push(finding.rule.clone());
+                frontier.push(finding.rule.clone());
+            }
+        }
+    }
+    out
+}
+
+fn chain(cause: &str, resolved: &HashMap<String, String>, findings: &[Finding], sequences: &[SequenceReport]) -> Vec<String> {
+    let mut chain = vec![cause.to_string()];
+    let mut current = cause.to_string();
+    while let Some(next) = findings.iter().find(|f| resolved.get(&f.rule) == Some(&current) && !chain.contains(&f.rule)) {
+        chain.push(next.rule.clone());
+        current = next.rule.clone();
+    }
+    for sequence in sequences {
+        for run in &sequence.runs {
+            if run.status == RunStatus::Stalled && chain.iter().any(|id| run.stall_findings.contains(id)) {
+                if let Some(missing) = &run.first_missing {
+                    let step = run.steps.iter().find(|s| &s.id == missing).map_or(missing.as_str(), |s| s.title.as_str());
+                    chain.push(format!("{}: {} missing", sequence.id, step));
+                }
+                return chain;
+            }
+        }
+    }
+    chain
+}
+
+/// Whether a rule match belongs to a run: same correlation key when the rule
+/// captured it, otherwise within the run's span in the same file or pod.
+fn in_scope(pack: &RulePack, run: &RunTrace, events: &[Event], index: usize, m: &LineMatch) -> bool {
+    let spec = &pack.sequences[run.sequence];
+    if let Some(name) = &spec.correlate
+        && let Some((_, value)) = m.captures.iter().find(|(n, _)| n == name)
+    {
+        return run.key.as_deref() == Some(value.as_str());
+    }
+    if spec.correlate.is_some() {
+        return false;
+    }
+    let start = &events[run.first_event];
+    let same_source = match (&run.key, &m.meta.origin.pod) {
+        (Some(pod), Some(other)) => pod == other,
+        _ => true,
+    };
+    same_source && index >= run.first_event && start.file == events[index].file || same_source && index >= run.first_event && start.nanos.is_some()
+}
+
+/// Whether an event at `index` falls after the run's last milestone (where a stall lives).
+fn stalled_at(run: &RunTrace, index: usize) -> bool {
+    index > run.last_event || run.last_reached_before(index).is_some_and(|s| run.reached[s + 1..].iter().all(|r| r.is_none_or(|e| e > index)))
+}
+
+fn run_number(runs: &[RunTrace], r: usize) -> usize {
+    runs[..r].iter().filter(|other| other.sequence == runs[r].sequence).count() + 1
+}
+
+fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_rules: &BTreeMap<usize, BTreeSet<String>>, files: &[FileResult]) -> Vec<SequenceReport> {
+    let mut reports: Vec<SequenceReport> = Vec::new();
+    let total = events.len();
+    for (r, run) in runs.iter().enumerate() {
+        let spec = &pack.sequences[run.sequence];
+        let steps: Vec<crate::analyze::Step> = spec
+            .milestones
+            .iter()
+            .zip(&run.reached)
+            .map(|(m, reached)| Step { id: m.id.clone(), title: m.title.clone(), at: reached.map(|i| evidence(&events[i])) })
+            .collect();
+        let stall_findings: Vec<String> = stall_rules.get(&r).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        let later_errors = events[run.last_event..].iter().any(|e| matches!(e.m.target, Target::Rule(i) if pack.rules[i].severity >= Severity::Error));
+        let status = if run.complete() {
+            RunStatus::Completed
+        } else if run.restarted || !stall_findings.is_empty() || later_errors || run.last_event + 1 < total / 2 {
+            RunStatus::Stalled
+        } else {
+            RunStatus::Running
+        };
+        let explained = stall_findings.iter().any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
+        let unexplained_stall = if status == RunStatus::Stalled && !explained {
+            let last = &events[run.last_event];
+            let path = &files[last.file].path;
+            read_lines(path, last.m.line + 1, STALL_CONTEXT_LINES)
+                .into_iter()
+                .map(|(line, text)| Evidence { path: path.clone(), line, text, timestamp: None, traceback: Vec::new() })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let run_report = Run {
+            key: run.key.clone(),
+            reached: spec.milestones.iter().zip(&run.reached).filter(|(_, r)| r.is_some()).map(|(m, _)| m.id.clone()).collect(),
+            first_missing: run.first_missing().map(|s| spec.milestones[s].id.clone()),
+            out_of_order: run.out_of_order.iter().map(|&s| spec.milestones[s].id.clone()).collect(),
+            status,
+            steps,
+            stall_findings,
+            unexplained_stall,
+        };
+        match reports.iter_mut().find(|s| s.id == spec.id) {
+            Some(report) => report.runs.push(run_report),
+            None => reports.push(SequenceReport { id: spec.id.clone(), title: spec.title.clone(), runs: vec![run_report] }),
+        }
+    }
+    reports
+}

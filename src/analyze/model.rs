@@ -1,0 +1,177 @@
+//! The report model: the one serde structure every renderer renders and the
+//! JSON contract of DESIGN.md (`root_causes`, `findings`, `sequences`,
+//! `stats`). Field names are stable.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::rules::Severity;
+
+/// A place in the input.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: u64,
+}
+
+/// A matched line shown as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub path: String,
+    pub line: u64,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// The traceback this line ends, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traceback: Vec<String>,
+}
+
+/// Where a finding sits against a sequence run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    pub sequence: String,
+    pub run: usize,
+    /// The last milestone reached before the finding (None: before the first).
+    pub after: Option<String>,
+    /// The first milestone not yet reached at the finding (None: run complete).
+    pub before: Option<String>,
+}
+
+/// All matches of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub title: String,
+    pub class: String,
+    pub severity: Severity,
+    pub count: usize,
+    pub first: Location,
+    pub last: Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// The rule's explanation with the first match's captures filled in.
+    pub explanation: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub captures: BTreeMap<String, String>,
+    /// Up to three matched lines, the first one first.
+    pub evidence: Vec<Evidence>,
+    /// The finding this one is a symptom of, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explained_by: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placements: Vec<Placement>,
+}
+
+/// A finding no other finding explains, ranked as a cause of the incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct RootCause {
+    pub rule: String,
+    pub title: String,
+    pub class: String,
+    pub severity: Severity,
+    pub explanation: String,
+    pub evidence: Vec<Evidence>,
+    /// Rule ids of the findings this cause explains.
+    pub symptoms: Vec<String>,
+    /// The causal chain, e.g. `python.module-not-found → worker.degraded-mode →
+    /// ops-agent-worker.startup: registration missing`.
+    pub chain: Vec<String>,
+    /// Whether it sits where a sequence stalled (after the last milestone
+    /// reached, before the first missing).
+    pub in_stall_window: bool,
+    pub remediation: String,
+    pub references: Vec<String>,
+}
+
+/// A milestone of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    /// Where it was reached; None if not reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Evidence>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Completed,
+    Stalled,
+    Running,
+}
+
+/// One instance of a sequence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    /// The correlation value (e.g. the run id), if the sequence has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub reached: Vec<String>,
+    pub first_missing: Option<String>,
+    /// Milestones reached while an earlier one was still missing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub out_of_order: Vec<String>,
+    pub status: RunStatus,
+    pub steps: Vec<Step>,
+    /// Rule ids of findings after the last milestone reached and before the
+    /// first missing one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stall_findings: Vec<String>,
+    /// When a run stalled and nothing explains it: the lines after its last milestone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unexplained_stall: Vec<Evidence>,
+}
+
+/// A sequence and its runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct SequenceReport {
+    pub id: String,
+    pub title: String,
+    pub runs: Vec<Run>,
+}
+
+/// An input that could not be read (fully) or was skipped.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputProblem {
+    pub path: String,
+    pub message: String,
+    /// `error` (exit code 2) or `skipped` (a note).
+    pub kind: &'static str,
+}
+
+/// Totals.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    pub lines: u64,
+    pub matches: usize,
+    pub rules: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub root_causes: Vec<RootCause>,
+    pub findings: Vec<Finding>,
+    pub sequences: Vec<SequenceReport>,
+    /// Set when sequences stalled or errors occurred and no signature of
+    /// severity error or above explains them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict_note: Option<String>,
+    pub problems: Vec<InputProblem>,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// The worst severity among findings.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

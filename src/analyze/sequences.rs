@@ -1,0 +1,93 @@
+//! Sequence runs: milestone matches in timeline order become runs; a
+//! restart (the first milestone again) opens a new run, and a correlation
+//! capture keeps interleaved runs apart.
+
+use crate::rules::{RulePack, Sequence};
+use crate::scan::Target;
+
+use super::timeline::Event;
+
+/// A run while it is being built: for each step, the index of the event that
+/// reached it.
+#[derive(Debug, Clone)]
+pub struct RunTrace {
+    pub sequence: usize,
+    pub key: Option<String>,
+    pub reached: Vec<Option<usize>>,
+    /// Steps reached only after a later step.
+    pub out_of_order: Vec<usize>,
+    /// Timeline index of the first and last milestone events.
+    pub first_event: usize,
+    pub last_event: usize,
+    /// Closed by a restart before completing.
+    pub restarted: bool,
+}
+
+impl RunTrace {
+    pub fn complete(&self) -> bool {
+        self.reached.iter().all(Option::is_some)
+    }
+
+    pub fn first_missing(&self) -> Option<usize> {
+        self.reached.iter().position(Option::is_none)
+    }
+
+    /// The last step reached (in step order) before timeline index `event`.
+    pub fn last_reached_before(&self, event: usize) -> Option<usize> {
+        self.reached.iter().rposition(|r| r.is_some_and(|e| e < event))
+    }
+
+    /// The first step not reached before timeline index `event`.
+    pub fn first_missing_at(&self, event: usize) -> Option<usize> {
+        self.reached.iter().position(|r| r.is_none_or(|e| e > event))
+    }
+}
+
+fn correlation_key(sequence: &Sequence, event: &Event) -> Option<String> {
+    match &sequence.correlate {
+        Some(name) => event.m.captures.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()),
+        None => event.m.meta.origin.pod.clone(),
+    }
+}
+
+/// Traces every run of every sequence through the timeline.
+pub fn trace(pack: &RulePack, events: &[Event]) -> Vec<RunTrace> {
+    let mut runs: Vec<RunTrace> = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        let Target::Milestone { sequence, step } = event.m.target else { continue };
+        let spec = &pack.sequences[sequence];
+        let key = correlation_key(spec, event);
+        let open = runs.iter().rposition(|r| r.sequence == sequence && (r.key == key || key.is_none() && spec.correlate.is_some()));
+        let restart = step == 0 && spec.restart && open.is_some_and(|r| runs[r].reached.iter().any(Option::is_some) && runs[r].reached[0].is_some());
+        let run = match open {
+            Some(r) if !restart => r,
+            _ => {
+                if let Some(r) = open
+                    && !runs[r].complete()
+                {
+                    runs[r].restarted = true;
+                }
+                runs.push(RunTrace {
+                    sequence,
+                    key: key.clone(),
+                    reached: vec![None; spec.milestones.len()],
+                    out_of_order: Vec::new(),
+                    first_event: index,
+                    last_event: index,
+                    restarted: false,
+                });
+                runs.len() - 1
+            }
+        };
+        let trace = &mut runs[run];
+        if trace.reached[step].is_some() {
+            continue;
+        }
+        if trace.reached[step + 1..].iter().any(Option::is_some) {
+            trace.out_of_order.push(step);
+        }
+        trace.reached[step] = Some(index);
+        trace.last_event = index;
+    }
+    runs
+}

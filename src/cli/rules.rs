@@ -1,0 +1,260 @@
+//! `faultline rules`: list, test, lint and explain signatures.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use super::{RuleArgs, exit, print_diagnostics};
+use crate::input::source::{Input, Opened, open};
+use crate::input::{json, peel};
+use crate::rules::diagnostic::Level;
+use crate::rules::selftest;
+use crate::rules::{Diagnostic, RulePack, RuleSources, load};
+use crate::scan::Matcher;
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+/// Output format of `rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule (id, class, severity, patterns).
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Run every rule's and milestone's inline examples.
+    Test {
+        /// Rule files or directories to test (in addition to the embedded pack unless --no-default-rules).
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        no_default_rules: bool,
+    },
+    /// Check rule files like a compiler: schema, regexes, ids, causes, speed, breadth.
+    Lint {
+        /// Rule files or directories to lint (default: the embedded pack).
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        no_default_rules: bool,
+        /// A sample log: warn about patterns matching most of its lines.
+        #[arg(long, value_name = "FILE")]
+        corpus: Option<PathBuf>,
+    },
+    /// Show one rule: explanation, remediation, references, examples.
+    Explain {
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+}
+
+pub fn run(args: &RulesArgs) -> ExitCode {
+    match &args.command {
+        RulesCommand::List { rules, format } => match rules.load() {
+            Ok(loaded) => {
+                print!("{}", list(&loaded.pack, *format));
+                ExitCode::from(exit::CLEAN)
+            }
+            Err(code) => code,
+        },
+        RulesCommand::Test { paths, no_default_rules } => test(&RuleArgs { rules: paths.clone(), no_default_rules: *no_default_rules }),
+        RulesCommand::Lint { paths, no_default_rules, corpus } => lint(paths, *no_default_rules, corpus.as_ref()),
+        RulesCommand::Explain { id, rules } => match rules.load() {
+            Ok(loaded) => explain(&loaded.pack, id),
+            Err(code) => code,
+        },
+    }
+}
+
+#[derive(Serialize)]
+struct ListedRule<'a> {
+    id: &'a str,
+    title: &'a str,
+    class: &'a str,
+    severity: crate::rules::Severity,
+    patterns: Vec<&'a str>,
+    causes: &'a [String],
+}
+
+fn list(pack: &RulePack, format: ListFormat) -> String {
+    match format {
+        ListFormat::Json => {
+            let rules: Vec<ListedRule> = pack
+                .rules
+                .iter()
+                .map(|r| ListedRule { id: &r.id, title: &r.title, class: &r.class, severity: r.severity, patterns: r.patterns.iter().map(|p| p.source.as_str()).collect(), causes: &r.causes })
+                .collect();
+            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
+        }
+        ListFormat::Text => {
+            let width = pack.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for r in &pack.rules {
+                out.push_str(&format!("{:<width$}  {:<8}  {:<26}  {}\n", r.id, r.severity.as_str(), r.class, r.title));
+            }
+            out.push_str(&format!("{} rules, {} sequences\n", pack.rules.len(), pack.sequences.len()));
+            out
+        }
+    }
+}
+
+fn test(args: &RuleArgs) -> ExitCode {
+    let loaded = match args.load() {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let pack = Arc::new(loaded.pack);
+    let outcome = selftest::run(&pack);
+    for failure in &outcome.failures {
+        println!("FAIL {}:{}: [{}] {}", failure.file, failure.line, failure.id, failure.message);
+    }
+    println!(
+        "{} examples passed, {} failed ({} rules, {} sequences)",
+        outcome.passed,
+        outcome.failures.len(),
+        pack.rules.len(),
+        pack.sequences.len()
+    );
+    ExitCode::from(if outcome.failures.is_empty() { exit::CLEAN } else { exit::FINDINGS })
+}
+
+/// Share of a corpus's lines a pattern may match before lint calls it too broad.
+const BREADTH_LIMIT: f64 = 0.5;
+
+fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> ExitCode {
+    let sources = match RuleSources::new(paths, no_default_rules) {
+        Ok(sources) => sources,
+        Err(errors) => {
+            print_diagnostics(&errors);
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let loaded = match load(&sources) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            print_diagnostics(&errors);
+            eprintln!("{} error(s)", errors.len());
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    // Linting named files: report only their warnings.
+    let named: Vec<String> = RuleSources::new(paths, true).map(|s| s.files().map(|f| f.name.clone()).collect()).unwrap_or_default();
+    let mut warnings: Vec<Diagnostic> = loaded.warnings.into_iter().filter(|w| paths.is_empty() || named.contains(&w.source.name)).collect();
+    if let Some(corpus) = corpus {
+        match breadth(&loaded.pack, &sources, corpus) {
+            Ok(mut found) => warnings.append(&mut found),
+            Err(message) => {
+                eprintln!("error: corpus {}: {message}", corpus.display());
+                return ExitCode::from(exit::ERROR);
+            }
+        }
+    }
+    print_diagnostics(&warnings);
+    let matcher = Matcher::new(Arc::new(loaded.pack.clone()));
+    let (exact, folded) = matcher.needle_counts();
+    eprintln!(
+        "{} rules, {} sequences: 0 errors, {} warnings; prefilter: {exact} literals (+{folded} case-insensitive){}",
+        loaded.pack.rules.len(),
+        loaded.pack.sequences.len(),
+        warnings.iter().filter(|w| w.level == Level::Warning).count(),
+        if matcher.checks_every_line() { "; some patterns are checked on every line" } else { "" }
+    );
+    ExitCode::from(exit::CLEAN)
+}
+
+/// Patterns that match more than BREADTH_LIMIT of a sample corpus's lines.
+fn breadth(pack: &RulePack, sources: &RuleSources, corpus: &PathBuf) -> Result<Vec<Diagnostic>, String> {
+    let mut text = Vec::new();
+    match open(&Input::Path(corpus.clone()))? {
+        Opened::Mapped(map) => text.extend_from_slice(&map),
+        Opened::Bytes(bytes) => text = bytes,
+        Opened::Stream(mut stream) => {
+            stream.read_to_end(&mut text).map_err(|e| e.to_string())?;
+        }
+    }
+    let text = String::from_utf8_lossy(&text);
+    let messages: Vec<String> = text.lines().take(100_000).map(|l| json::line_message(l).map_or_else(|| peel::message(l).to_string(), |(m, _)| m)).collect();
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for rule in &pack.rules {
+        for pattern in &rule.patterns {
+            let hits = messages.iter().filter(|m| pattern.regex.is_match(m)).count();
+            let share = hits as f64 / messages.len() as f64;
+            if share > BREADTH_LIMIT
+                && let Some(source) = sources.files().find(|s| s.name == rule.origin.file)
+            {
+                out.push(
+                    Diagnostic::at_line(Level::Warning, "broad-pattern", source, rule.origin.line, format!("pattern `{}` of rule `{}` matches {:.0}% of the corpus lines", pattern.source, rule.id, share * 100.0))
+                        .with_hint("a signature should match the failure, not ordinary traffic; anchor it on the distinctive text"),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn explain(pack: &RulePack, id: &str) -> ExitCode {
+    let Some(rule) = pack.rule(id) else {
+        let close: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).filter(|r| r.contains(id) || id.contains(*r)).take(5).collect();
+        eprintln!("error: no rule `{id}`{}", if close.is_empty() { String::new() } else { format!("; did you mean: {}", close.join(", ")) });
+        return ExitCode::from(exit::ERROR);
+    };
+    println!("{} — {}", rule.id, rule.title);
+    println!("class: {}   severity: {}   defined at {}:{}", rule.class, rule.severity, rule.origin.file, rule.origin.line);
+    if !rule.description.is_empty() {
+        println!("\n{}", rule.description);
+    }
+    println!("\npatterns:");
+    for p in &rule.patterns {
+        println!("  {}", p.source);
+    }
+    for (label, list) in [("all of", &rule.all), ("not", &rule.not)] {
+        if !list.is_empty() {
+            println!("{label}:");
+            for re in list {
+                println!("  {}", re.as_str());
+            }
+        }
+    }
+    if let Some(explain) = &rule.explain {
+        println!("\nexplanation: {explain}");
+    }
+    if !rule.remediation.is_empty() {
+        println!("\nremediation:\n  {}", rule.remediation.replace('\n', "\n  "));
+    }
+    if !rule.references.is_empty() {
+        println!("\nreferences:");
+        for r in &rule.references {
+            println!("  - {r}");
+        }
+    }
+    if !rule.causes.is_empty() {
+        println!("\ncauses: {}", rule.causes.join(", "));
+    }
+    println!("\nexamples (match):");
+    for e in &rule.examples.must_match {
+        println!("  ✔ {}", e.line);
+    }
+    println!("examples (no match):");
+    for e in &rule.examples.no_match {
+        println!("  ✘ {}", e.line);
+    }
+    ExitCode::from(exit::CLEAN)
+}

@@ -1,0 +1,195 @@
+//! Per-line metadata parsed lazily (only for lines that matched): timestamp,
+//! level and origin. Parsing every line would cost more than the scan itself.
+
+use std::sync::LazyLock;
+
+use jiff::civil::DateTime;
+use jiff::tz::Offset;
+use regex::Regex;
+use serde::Serialize;
+
+/// Normalised log level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Critical => "critical",
+        }
+    }
+
+    /// Maps the spellings platforms use (`WARN`, `err`, Datadog `emerg`/`ok`, ...).
+    pub fn parse(word: &str) -> Option<Level> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "debug" | "trace" => Level::Debug,
+            "info" | "notice" | "ok" | "information" => Level::Info,
+            "warn" | "warning" => Level::Warning,
+            "error" | "err" => Level::Error,
+            "critical" | "crit" | "fatal" | "emerg" | "emergency" | "alert" | "panic" => Level::Critical,
+            _ => return None,
+        })
+    }
+}
+
+/// When a line was written, as far as the line says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Stamp {
+    /// Nanoseconds since the Unix epoch (UTC; zone-less times are read as UTC,
+    /// year-less Render dashboard times as the year 1970).
+    #[serde(skip)]
+    pub nanos: i128,
+    /// RFC 3339 rendering for reports.
+    pub text: String,
+}
+
+impl Stamp {
+    fn from_civil(dt: DateTime, offset_seconds: i32) -> Option<Stamp> {
+        let offset = Offset::from_seconds(offset_seconds).ok()?;
+        let ts = offset.to_timestamp(dt).ok()?;
+        Some(Stamp { nanos: ts.as_nanosecond(), text: ts.to_string() })
+    }
+}
+
+/// Where a line came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Origin {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+impl Origin {
+    pub fn is_empty(&self) -> bool {
+        self == &Origin::default()
+    }
+}
+
+/// Everything parsed about one line besides its message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Meta {
+    pub timestamp: Option<Stamp>,
+    pub level: Option<Level>,
+    pub origin: Origin,
+}
+
+static ISO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?: ?(Z|[+-]\d{2}:?\d{2}))?").expect("valid regex")
+});
+static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: (AM|PM))?").expect("valid regex")
+});
+static LEVEL_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s\[:/|])(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|FATAL)(?:$|[\s\]:/|])").expect("valid regex")
+});
+
+/// The first timestamp in `text` (searched in its first 160 bytes).
+pub fn find_timestamp(text: &str) -> Option<Stamp> {
+    let head = head(text, 160);
+    if let Some(c) = ISO.captures(head) {
+        let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
+        let fraction = c.get(7).map_or(0, |m| {
+            let digits = m.as_str();
+            digits.parse::<i32>().unwrap_or(0) * 10i32.pow(9 - digits.len() as u32)
+        });
+        let dt = DateTime::new(
+            i16::try_from(num(1)?).ok()?,
+            i8::try_from(num(2)?).ok()?,
+            i8::try_from(num(3)?).ok()?,
+            i8::try_from(num(4)?).ok()?,
+            i8::try_from(num(5)?).ok()?,
+            i8::try_from(num(6)?).ok()?,
+            fraction,
+        )
+        .ok()?;
+        let offset = c.get(8).map_or(Some(0), |m| parse_offset(m.as_str()))?;
+        return Stamp::from_civil(dt, offset);
+    }
+    let c = MONTH_DAY.captures(head)?;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| *m == &c[1])? as i8
+        + 1;
+    let mut hour: i8 = c[3].parse().ok()?;
+    match c.get(6).map(|m| m.as_str()) {
+        Some("PM") if hour < 12 => hour += 12,
+        Some("AM") if hour == 12 => hour = 0,
+        _ => {}
+    }
+    let dt = DateTime::new(1970, month, c[2].parse().ok()?, hour, c[4].parse().ok()?, c[5].parse().ok()?, 0).ok()?;
+    Stamp::from_civil(dt, 0)
+}
+
+fn parse_offset(text: &str) -> Option<i32> {
+    if text == "Z" {
+        return Some(0);
+    }
+    let sign = if text.starts_with('-') { -1 } else { 1 };
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let hours: i32 = digits.get(0..2)?.parse().ok()?;
+    let minutes: i32 = digits.get(2..4).unwrap_or("0").parse().ok()?;
+    Some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// The first level word in the head of `text` (`ERROR:app:`, `[ERROR]`,
+/// `: ERROR/MainProcess]`, `2026-.. ERROR app:`).
+pub fn find_level(text: &str) -> Option<Level> {
+    LEVEL_WORD.captures(head(text, 120)).and_then(|c| Level::parse(&c[1]))
+}
+
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kubectl_nanoseconds_and_offsets() {
+        let a = find_timestamp("2025-10-23T08:57:55.403024419Z hello").expect("stamp");
+        let b = find_timestamp("2025-10-23T10:57:55.403+02:00 hello").expect("stamp");
+        assert_eq!(a.nanos / 1_000_000, b.nanos / 1_000_000);
+        assert_eq!(a.text, "2025-10-23T08:57:55.403024419Z");
+    }
+
+    #[test]
+    fn parses_python_logging_comma_millis_and_render_dashboard() {
+        let a = find_timestamp("2026-01-14 08:59:13,402 ERROR app: x").expect("stamp");
+        assert_eq!(a.text, "2026-01-14T08:59:13.402Z");
+        let pm = find_timestamp("Oct 7 03:14:09 PM  boom").expect("stamp");
+        let am = find_timestamp("Oct 7 03:14:09 AM  boom").expect("stamp");
+        assert!(pm > am);
+    }
+
+    #[test]
+    fn finds_levels_in_common_wrappers() {
+        assert_eq!(find_level("ERROR:app.x:boom"), Some(Level::Error));
+        assert_eq!(find_level("[2025-10-23 08:57:55,402: WARNING/MainProcess] x"), Some(Level::Warning));
+        assert_eq!(find_level("[2025-10-23 08:57:55 +0000] [7] [CRITICAL] WORKER TIMEOUT"), Some(Level::Critical));
+        assert_eq!(find_level("Informational text"), None);
+    }
+}

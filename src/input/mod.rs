@@ -1,0 +1,10 @@
+//! The input stage: where bytes come from (files, directories, globs, stdin,
+//! gzip archives) and what format they are in.
+
+pub mod document;
+pub mod format;
+pub mod json;
+pub mod meta;
+pub mod peel;
+pub mod source;
+pub mod traceback;

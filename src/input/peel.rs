@@ -1,0 +1,120 @@
+//! Stripping platform wrappers from a text line, so rules see the message the
+//! application wrote: kubectl `--prefix` and `--timestamps`, CRI stream tags,
+//! Render dashboard and CLI timestamps, RFC 5424 / RFC 3164 syslog, journald,
+//! Heroku, docker compose and Cloud Foundry prefixes. Wrappers nest (a
+//! kubectl prefix before a timestamp), so peeling repeats.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::meta::Origin;
+
+/// A wrapper and the origin fields it names.
+struct Wrapper {
+    regex: Regex,
+}
+
+static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
+    [
+        // kubectl --prefix: [pod/NAME/CONTAINER]
+        r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] ",
+        // RFC 5424 syslog (Render log streams): <PRI>1 TS HOST APP PROCID MSGID SD
+        r"^<\d{1,3}>1 \S+ (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:-|\[.*?\]) ?",
+        // RFC 3339 timestamp (kubectl --timestamps, CRI, Heroku)
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})? ",
+        // CRI stream and tag
+        r"^(?:stdout|stderr) [FP] ",
+        // Heroku app/router/dyno prefix
+        r"^(?:app|heroku)\[(?P<service>[\w.-]+)\]: ",
+        // Render dashboard paste: `Oct 7 03:14:09 PM  `
+        r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}:\d{2} (?:AM|PM) {1,2}",
+        // Render CLI text: `YYYY-MM-DD HH:MM:SS  ` (two spaces)
+        r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}  ",
+        // RFC 3164 syslog / journald: `Oct 23 08:57:55 host unit[PID]: `
+        r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?P<host>[\w.-]+) (?P<service>[\w.@/-]+?)(?:\[\d+\])?: ",
+        // Cloud Foundry: [APP/PROC/WEB/0] OUT|ERR
+        r"^\[(?:APP|RTR|STG|CELL|API)/[^\]]*\] (?:OUT|ERR) ",
+        // docker compose: `service-1  | `
+        r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ",
+    ]
+    .iter()
+    .map(|p| Wrapper { regex: Regex::new(p).expect("valid wrapper regex") })
+    .collect()
+});
+
+/// Cheap test: can this line start with a wrapper at all?
+fn may_be_wrapped(line: &str) -> bool {
+    line.as_bytes().first().is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b'<'))
+}
+
+/// The message inside `line`, with every wrapper removed.
+pub fn message(line: &str) -> &str {
+    peel(line, None)
+}
+
+/// The message inside `line`, recording what the wrappers say about origin.
+pub fn message_and_origin(line: &str) -> (&str, Origin) {
+    let mut origin = Origin::default();
+    let message = peel(line, Some(&mut origin));
+    (message, origin)
+}
+
+fn peel<'a>(line: &'a str, mut origin: Option<&mut Origin>) -> &'a str {
+    let mut rest = line.trim_end_matches(['\r', '\n']);
+    'outer: for _ in 0..6 {
+        if !may_be_wrapped(rest) {
+            break;
+        }
+        for wrapper in WRAPPERS.iter() {
+            if let Some(c) = wrapper.regex.captures(rest) {
+                if let Some(origin) = origin.as_deref_mut() {
+                    let set = |slot: &mut Option<String>, name: &str| {
+                        if slot.is_none() {
+                            *slot = c.name(name).map(|m| m.as_str().to_string());
+                        }
+                    };
+                    set(&mut origin.pod, "pod");
+                    set(&mut origin.container, "container");
+                    set(&mut origin.host, "host");
+                    set(&mut origin.service, "service");
+                }
+                let end = c.get(0).map_or(0, |m| m.end());
+                rest = &rest[end..];
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peels_nested_kubectl_wrappers() {
+        let (msg, origin) = message_and_origin("[pod/agent-worker-5bdd5/worker] 2026-01-14T08:59:13.402118Z ERROR boom");
+        assert_eq!(msg, "ERROR boom");
+        assert_eq!(origin.pod.as_deref(), Some("agent-worker-5bdd5"));
+        assert_eq!(origin.container.as_deref(), Some("worker"));
+    }
+
+    #[test]
+    fn peels_cri_render_syslog_heroku_compose() {
+        assert_eq!(message("2025-10-23T08:57:55.403024419Z stderr F Traceback (most recent call last):"), "Traceback (most recent call last):");
+        assert_eq!(message("Oct 7 03:14:09 PM  ModuleNotFoundError: x"), "ModuleNotFoundError: x");
+        assert_eq!(message("2025-10-23 08:57:55  hello"), "hello");
+        assert_eq!(message("<134>1 2025-10-23T08:57:55-07:00 ops-worker srv-abc 1 - - boom"), "boom");
+        assert_eq!(message("2025-10-23T08:57:55.403024+00:00 heroku[web.1]: State changed from up to crashed"), "State changed from up to crashed");
+        assert_eq!(message("worker-1  | [2025-06-02 14:11:03,511: ERROR/MainProcess] x"), "[2025-06-02 14:11:03,511: ERROR/MainProcess] x");
+        assert_eq!(message("Oct 23 08:57:55 host1 app[123]: boom"), "boom");
+    }
+
+    #[test]
+    fn leaves_application_prefixes_alone() {
+        assert_eq!(message("2026-01-14 08:59:13,402 ERROR app.agent.planner: x"), "2026-01-14 08:59:13,402 ERROR app.agent.planner: x");
+        assert_eq!(message("INFO:__main__:started"), "INFO:__main__:started");
+    }
+}

@@ -1,0 +1,144 @@
+//! The terminal report: root cause first, its symptoms beneath, the
+//! sequences as timelines, then other findings and stats.
+
+use std::fmt::Write as _;
+
+use crate::analyze::{Evidence, Finding, Report, RunStatus, SequenceReport};
+use crate::rules::Severity;
+
+use super::sanitize::terminal;
+
+/// ANSI styling, off unless writing to a terminal that wants colour.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+    fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+    pub fn severity(self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Critical => "1;31",
+            Severity::Error => "31",
+            Severity::Warning => "33",
+            Severity::Info => "36",
+        };
+        self.paint(code, severity.as_str())
+    }
+    fn mark(self, ok: bool) -> String {
+        if ok { self.paint("32", "✔") } else { self.paint("31", "✘") }
+    }
+}
+
+fn location(e: &Evidence) -> String {
+    match &e.timestamp {
+        Some(ts) => format!("{}:{} ({ts})", e.path, e.line),
+        None => format!("{}:{}", e.path, e.line),
+    }
+}
+
+fn write_evidence(out: &mut String, style: Style, e: &Evidence, indent: &str) {
+    let _ = writeln!(out, "{indent}{}  {}", style.dim(&location(e)), terminal(&e.text));
+    if !e.traceback.is_empty() {
+        for line in &e.traceback {
+            let _ = writeln!(out, "{indent}    {}", style.dim(&terminal(line)));
+        }
+    }
+}
+
+/// Renders the full report.
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    if report.root_causes.is_empty() {
+        let _ = writeln!(out, "{}", style.bold("No root cause found."));
+        if let Some(note) = &report.verdict_note {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
+    for (i, cause) in report.root_causes.iter().enumerate() {
+        let heading = if i == 0 { "ROOT CAUSE" } else { "ALSO A CAUSE" };
+        let _ = writeln!(out, "{} [{}] {} ({}, {})", style.bold(heading), style.severity(cause.severity), style.bold(&cause.title), cause.rule, cause.class);
+        let _ = writeln!(out, "  {}", terminal(&cause.explanation));
+        if cause.chain.len() > 1 {
+            let _ = writeln!(out, "  chain: {}", cause.chain.join(" → "));
+        }
+        let _ = writeln!(out, "  evidence:");
+        for e in &cause.evidence {
+            write_evidence(&mut out, style, e, "    ");
+        }
+        if !cause.remediation.is_empty() {
+            let _ = writeln!(out, "  fix: {}", cause.remediation.replace('\n', "\n       "));
+        }
+        if !cause.references.is_empty() {
+            let _ = writeln!(out, "  see: {}", cause.references.join("; "));
+        }
+        for symptom in &cause.symptoms {
+            if let Some(f) = report.findings.iter().find(|f| &f.rule == symptom) {
+                let _ = writeln!(out, "  symptom: [{}] {} ×{}  {}:{}", style.severity(f.severity), f.title, f.count, f.first.path, f.first.line);
+            }
+        }
+        out.push('\n');
+    }
+    for sequence in &report.sequences {
+        write_sequence(&mut out, style, sequence);
+    }
+    let shown: Vec<&String> = report.root_causes.iter().flat_map(|c| std::iter::once(&c.rule).chain(&c.symptoms)).collect();
+    let others: Vec<&Finding> = report.findings.iter().filter(|f| !shown.contains(&&f.rule)).collect();
+    if !others.is_empty() {
+        let _ = writeln!(out, "{}", style.bold("OTHER FINDINGS"));
+        for f in others {
+            let _ = writeln!(out, "  [{}] {} ×{} ({})  {}:{}", style.severity(f.severity), f.title, f.count, f.rule, f.first.path, f.first.line);
+            let _ = writeln!(out, "      {}", terminal(&f.evidence[0].text));
+        }
+        out.push('\n');
+    }
+    for problem in &report.problems {
+        let _ = writeln!(out, "{}: {}: {}", problem.kind, problem.path, terminal(&problem.message));
+    }
+    let s = &report.stats;
+    let _ = writeln!(out, "{}", style.dim(&format!("{} files, {} lines, {} bytes, {} matches, {} rules", s.files, s.lines, s.bytes, s.matches, s.rules)));
+    out
+}
+
+fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
+    for (n, run) in sequence.runs.iter().enumerate() {
+        let key = run.key.as_deref().map(|k| format!(" {k}")).unwrap_or_default();
+        let status = match run.status {
+            RunStatus::Completed => style.paint("32", "completed"),
+            RunStatus::Stalled => style.paint("31", "stalled"),
+            RunStatus::Running => style.paint("33", "running"),
+        };
+        let _ = writeln!(out, "{} {} run {}{key}: {status} ({}/{})", style.bold("SEQUENCE"), sequence.title, n + 1, run.reached.len(), run.steps.len());
+        for step in &run.steps {
+            match &step.at {
+                Some(at) => {
+                    let _ = writeln!(out, "  {} {}  {}", style.mark(true), step.title, style.dim(&location(at)));
+                }
+                None => {
+                    let _ = writeln!(out, "  {} {}", style.mark(false), step.title);
+                }
+            }
+            if run.first_missing.as_ref() == Some(&step.id) && !run.stall_findings.is_empty() {
+                let _ = writeln!(out, "      ↳ stalled here after: {}", run.stall_findings.join(", "));
+            }
+        }
+        if !run.out_of_order.is_empty() {
+            let _ = writeln!(out, "  out of order: {}", run.out_of_order.join(", "));
+        }
+        if !run.unexplained_stall.is_empty() {
+            let _ = writeln!(out, "  no signature explains this stall; the lines after the last milestone:");
+            for e in &run.unexplained_stall {
+                write_evidence(out, style, e, "    ");
+            }
+        }
+    }
+    out.push('\n');
+}

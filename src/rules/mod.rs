@@ -1,0 +1,14 @@
+//! The rules stage: YAML signatures and sequences, loaded with diagnostics
+//! that point at `file:line:column`, compiled for the scanner, and tested
+//! against their own inline examples.
+
+pub mod diagnostic;
+pub mod literal;
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod selftest;
+
+pub use diagnostic::{Diagnostic, SourceText};
+pub use load::{Loaded, RuleSources, load};
+pub use model::{CLASSES, Example, Milestone, Pattern, Rule, RulePack, Sequence, Severity};

@@ -1,0 +1,178 @@
+//! The compiled rule pack: what scan and analyze consume.
+
+use std::fmt;
+use std::str::FromStr;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::literal::Needle;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl Severity {
+    pub const NAMES: [&'static str; 4] = ["info", "warning", "error", "critical"];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!("unknown severity `{other}` (expected one of: {})", Self::NAMES.join(", "))),
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The failure classes of DESIGN.md; every rule carries one so reports can be
+/// compared across rule packs.
+pub const CLASSES: &[&str] = &[
+    "module-not-found",
+    "missing-dependency",
+    "degraded-mode",
+    "db-constraint-violation",
+    "db-schema-mismatch",
+    "db-unavailable",
+    "oom-killed",
+    "timeout",
+    "connection-failed",
+    "redis-tls",
+    "auth-failure",
+    "config-error",
+    "build-failure",
+    "port-not-bound",
+    "dependency-incompatibility",
+    "crashloop",
+    "disk-full",
+    "broker-misconfigured",
+    "queue-stalled",
+    "retries-exhausted",
+    "entrypoint-not-run",
+    "gpu-error",
+    "probe-failure",
+    "image-pull",
+    "unknown",
+];
+
+/// Where a rule or milestone was defined, for messages that send authors back
+/// to their YAML.
+#[derive(Debug, Clone, Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: u64,
+}
+
+/// A regex as written plus its compiled form.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    pub regex: Regex,
+    /// `None`: no literal to prefilter on, so every line must be checked.
+    pub needles: Option<Vec<Needle>>,
+}
+
+/// An example line from the rule file and the captures it must produce.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub line: String,
+    pub captures: Option<Vec<(String, String)>>,
+    pub origin: Origin,
+}
+
+/// Inline tests of a rule or milestone.
+#[derive(Debug, Clone, Default)]
+pub struct Examples {
+    pub must_match: Vec<Example>,
+    pub no_match: Vec<Example>,
+}
+
+/// A compiled failure signature.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub class: String,
+    pub severity: Severity,
+    pub description: String,
+    pub patterns: Vec<Pattern>,
+    pub all: Vec<Regex>,
+    pub not: Vec<Regex>,
+    /// Levels (lower case) a line must have, if it has one.
+    pub levels: Vec<String>,
+    /// Glob patterns for the origin service, if the line has one.
+    pub services: Option<globset::GlobSet>,
+    pub explain: Option<String>,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub causes: Vec<String>,
+    pub examples: Examples,
+    pub origin: Origin,
+}
+
+/// One step of an expected sequence.
+#[derive(Debug, Clone)]
+pub struct Milestone {
+    pub id: String,
+    pub title: String,
+    pub patterns: Vec<Pattern>,
+    pub examples: Examples,
+    pub origin: Origin,
+}
+
+/// An expected startup or lifecycle sequence.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub correlate: Option<String>,
+    pub restart: bool,
+    pub milestones: Vec<Milestone>,
+    pub origin: Origin,
+}
+
+/// Everything the engine matches: rules and sequence milestones.
+#[derive(Debug, Clone, Default)]
+pub struct RulePack {
+    pub rules: Vec<Rule>,
+    pub sequences: Vec<Sequence>,
+}
+
+impl RulePack {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+impl Rule {
+    /// Fills `{name}` placeholders of the explanation with captured values.
+    pub fn explanation(&self, captures: &[(String, String)]) -> String {
+        let Some(template) = &self.explain else { return self.title.clone() };
+        let mut out = template.clone();
+        for (name, value) in captures {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}

@@ -1,0 +1,210 @@
+//! The matcher: one Aho-Corasick prefilter over the required literals of every
+//! rule and milestone pattern, then the patterns' regexes on candidates only.
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+
+use crate::input::meta::Meta;
+use crate::rules::{Pattern, RulePack};
+
+/// What a pattern belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Rule(usize),
+    Milestone { sequence: usize, step: usize },
+}
+
+/// One rule or milestone that matched a message line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub target: Target,
+    pub captures: Vec<(String, String)>,
+}
+
+struct PatternRef {
+    target: Target,
+    index: usize,
+}
+
+/// Literals that make a raw line a candidate without belonging to a rule:
+/// CRI partial-line tags, whose line must be joined with the next first.
+pub const CRI_PARTIAL_TAGS: [&str; 2] = [" stdout P ", " stderr P "];
+
+/// An automaton over needles plus, per needle, the patterns needing it.
+struct Prefilter {
+    automaton: AhoCorasick,
+    patterns_of: Vec<Vec<usize>>,
+}
+
+impl Prefilter {
+    fn build(needles: Vec<(String, Vec<usize>)>, case_insensitive: bool) -> Option<Prefilter> {
+        if needles.is_empty() {
+            return None;
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(case_insensitive)
+            .build(needles.iter().map(|(n, _)| n.as_bytes()))
+            .ok()?;
+        Some(Prefilter { automaton, patterns_of: needles.into_iter().map(|(_, p)| p).collect() })
+    }
+
+    fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
+        self.automaton.find(Input::new(hay).range(from..)).map(|m| m.start())
+    }
+}
+
+/// Compiled matching state for a rule pack; cheap to share across threads.
+pub struct Matcher {
+    pub pack: Arc<RulePack>,
+    patterns: Vec<PatternRef>,
+    exact: Option<Prefilter>,
+    folded: Option<Prefilter>,
+    /// Patterns with no needle: checked on every line.
+    always: Vec<usize>,
+}
+
+impl Matcher {
+    pub fn new(pack: Arc<RulePack>) -> Matcher {
+        let mut patterns = Vec::new();
+        let mut exact: Vec<(String, Vec<usize>)> = CRI_PARTIAL_TAGS.iter().map(|t| (t.to_string(), Vec::new())).collect();
+        let mut folded: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut always = Vec::new();
+        let mut add = |target: Target, list: &[Pattern]| {
+            for (index, pattern) in list.iter().enumerate() {
+                let id = patterns.len();
+                patterns.push(PatternRef { target, index });
+                let Some(needles) = &pattern.needles else {
+                    always.push(id);
+                    continue;
+                };
+                for needle in needles {
+                    let (table, text) = if needle.case_insensitive {
+                        (&mut folded, needle.text.to_ascii_lowercase())
+                    } else {
+                        (&mut exact, needle.text.clone())
+                    };
+                    match table.iter_mut().find(|(t, _)| *t == text) {
+                        Some((_, ids)) => ids.push(id),
+                        None => table.push((text, vec![id])),
+                    }
+                }
+            }
+        };
+        for (i, rule) in pack.rules.iter().enumerate() {
+            add(Target::Rule(i), &rule.patterns);
+        }
+        for (s, sequence) in pack.sequences.iter().enumerate() {
+            for (step, milestone) in sequence.milestones.iter().enumerate() {
+                add(Target::Milestone { sequence: s, step }, &milestone.patterns);
+            }
+        }
+        Matcher {
+            exact: Prefilter::build(exact, false),
+            folded: Prefilter::build(folded, true),
+            patterns,
+            always,
+            pack,
+        }
+    }
+
+    /// Whether some pattern has no literal, so every line must be checked.
+    pub fn checks_every_line(&self) -> bool {
+        !self.always.is_empty()
+    }
+
+    /// Number of distinct literals in the prefilter (for `rules lint`).
+    pub fn needle_counts(&self) -> (usize, usize) {
+        let count = |p: &Option<Prefilter>| p.as_ref().map_or(0, |p| p.patterns_of.len());
+        (count(&self.exact), count(&self.folded))
+    }
+
+    /// Start of the next candidate literal at or after `from`, given the
+    /// positions already found (`cache`), so each automaton runs once per
+    /// candidate rather than once per line.
+    pub fn next_candidate(&self, hay: &[u8], from: usize, cache: &mut CandidateCache) -> Option<usize> {
+        let mut next = None;
+        for (slot, prefilter) in [(&mut cache.exact, &self.exact), (&mut cache.folded, &self.folded)] {
+            let Some(prefilter) = prefilter else { continue };
+            let stale = match *slot {
+                Some(Some(pos)) => pos < from,
+                Some(None) => false,
+                None => true,
+            };
+            if stale {
+                *slot = Some(prefilter.find(hay, from));
+            }
+            if let Some(Some(pos)) = *slot {
+                next = Some(next.map_or(pos, |n: usize| n.min(pos)));
+            }
+        }
+        next
+    }
+
+    /// Every rule and milestone matching one message line. `meta` is asked
+    /// for only when a candidate rule filters on level or service.
+    pub fn match_message(&self, message: &str, meta: &mut dyn FnMut() -> Meta) -> Vec<Hit> {
+        let mut candidates: Vec<usize> = self.always.clone();
+        for prefilter in [&self.exact, &self.folded] {
+            let Some(prefilter) = prefilter else { continue };
+            for m in prefilter.automaton.find_overlapping_iter(message.as_bytes()) {
+                candidates.extend_from_slice(&prefilter.patterns_of[m.pattern().as_usize()]);
+            }
+        }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut cached_meta: Option<Meta> = None;
+        let mut hits: Vec<Hit> = Vec::new();
+        for id in candidates {
+            let PatternRef { target, index } = self.patterns[id];
+            if hits.iter().any(|h| h.target == target) {
+                continue;
+            }
+            let pattern = match target {
+                Target::Rule(r) => &self.pack.rules[r].patterns[index],
+                Target::Milestone { sequence, step } => &self.pack.sequences[sequence].milestones[step].patterns[index],
+            };
+            let Some(caps) = pattern.regex.captures(message) else { continue };
+            if let Target::Rule(r) = target {
+                let rule = &self.pack.rules[r];
+                if rule.all.iter().any(|re| !re.is_match(message)) || rule.not.iter().any(|re| re.is_match(message)) {
+                    continue;
+                }
+                if !rule.levels.is_empty() || rule.services.is_some() {
+                    let meta = cached_meta.get_or_insert_with(&mut *meta);
+                    if let Some(level) = meta.level
+                        && !rule.levels.is_empty()
+                        && !rule.levels.iter().any(|l| l == level.as_str())
+                    {
+                        continue;
+                    }
+                    if let (Some(globs), Some(service)) = (&rule.services, &meta.origin.service)
+                        && !globs.is_match(service)
+                    {
+                        continue;
+                    }
+                }
+            }
+            let captures = pattern
+                .regex
+                .capture_names()
+                .enumerate()
+                .filter_map(|(i, name)| Some((name?.to_string(), caps.get(i)?.as_str().to_string())))
+                .collect();
+            hits.push(Hit { target, captures });
+        }
+        hits.sort_by_key(|h| h.target);
+        hits
+    }
+}
+
+/// Positions found by each automaton, reused while scanning one buffer.
+#[derive(Default)]
+pub struct CandidateCache {
+    exact: Option<Option<usize>>,
+    folded: Option<Option<usize>>,
+}
