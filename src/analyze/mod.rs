@@ -55,10 +55,19 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
     }
 
     let placements_of = |event_index: usize, m: &LineMatch| -> Vec<(usize, Placement)> {
-        runs.iter()
-            .enumerate()
-            .filter(|(_, run)| in_scope(pack, run, &events, event_index, m))
-            .map(|(r, run)| {
+        // Per sequence and key, only the latest run started before the event.
+        let mut chosen: HashMap<(usize, Option<&str>), usize> = HashMap::new();
+        for (r, run) in runs.iter().enumerate() {
+            if in_scope(pack, run, event_index, m) {
+                chosen.insert((run.sequence, run.key.as_deref()), r);
+            }
+        }
+        let mut chosen: Vec<usize> = chosen.into_values().collect();
+        chosen.sort_unstable();
+        chosen
+            .into_iter()
+            .map(|r| {
+                let run = &runs[r];
                 let spec = &pack.sequences[run.sequence];
                 let name = |step: Option<usize>| step.map(|s| spec.milestones[s].id.clone());
                 (r, Placement { sequence: spec.id.clone(), run: run_number(&runs, r), after: name(run.last_reached_before(event_index)), before: name(run.first_missing_at(event_index)) })
@@ -99,11 +108,10 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
 
     // Symptoms: a finding explained, through `causes:` links, by a finding seen no later.
     let first_index: HashMap<&str, usize> = aggregates.iter().map(|a| (pack.rules[a.rule].id.as_str(), a.events[0].0)).collect();
-    let present: BTreeSet<&str> = first_index.keys().copied().collect();
     let mut explained_by: HashMap<String, String> = HashMap::new();
     for finding in &findings {
         let candidates = findings.iter().filter(|cause| {
-            cause.rule != finding.rule && first_index[cause.rule.as_str()] <= last_event_of(&aggregates, pack, &finding.rule) && reaches(pack, &cause.rule, &finding.rule, &present)
+            cause.rule != finding.rule && first_index[cause.rule.as_str()] <= last_event_of(&aggregates, pack, &finding.rule) && reaches(pack, &cause.rule, &finding.rule)
         });
         if let Some(cause) = candidates.min_by_key(|c| (std::cmp::Reverse(direct(pack, &c.rule, &finding.rule)), first_index[c.rule.as_str()])) {
             explained_by.insert(finding.rule.clone(), cause.rule.clone());
@@ -182,10 +190,9 @@ fn direct(pack: &RulePack, cause: &str, symptom: &str) -> bool {
     pack.rule(cause).is_some_and(|r| r.causes.iter().any(|c| c == symptom))
 }
 
-/// Whether `cause` reaches `symptom` through `causes:` links (through rules
-/// present in the report or not).
-fn reaches(pack: &RulePack, cause: &str, symptom: &str, present: &BTreeSet<&str>) -> bool {
-    let _ = present;
+/// Whether `cause` reaches `symptom` through `causes:` links (also through
+/// rules that did not match).
+fn reaches(pack: &RulePack, cause: &str, symptom: &str) -> bool {
     let mut stack = vec![cause.to_string()];
     let mut seen = BTreeSet::new();
     while let Some(id) = stack.pop() {
@@ -238,24 +245,19 @@ fn chain(cause: &str, resolved: &HashMap<String, String>, findings: &[Finding], 
     chain
 }
 
-/// Whether a rule match belongs to a run: same correlation key when the rule
-/// captured it, otherwise within the run's span in the same file or pod.
-fn in_scope(pack: &RulePack, run: &RunTrace, events: &[Event], index: usize, m: &LineMatch) -> bool {
+/// Whether a rule match belongs to a run: the same correlation key when the
+/// sequence has one, otherwise the same pod (when known) and no earlier than
+/// the run's first milestone.
+fn in_scope(pack: &RulePack, run: &RunTrace, index: usize, m: &LineMatch) -> bool {
     let spec = &pack.sequences[run.sequence];
-    if let Some(name) = &spec.correlate
-        && let Some((_, value)) = m.captures.iter().find(|(n, _)| n == name)
-    {
-        return run.key.as_deref() == Some(value.as_str());
+    if let Some(name) = &spec.correlate {
+        return m.captures.iter().find(|(n, _)| n == name).is_some_and(|(_, value)| run.key.as_deref() == Some(value.as_str()));
     }
-    if spec.correlate.is_some() {
-        return false;
-    }
-    let start = &events[run.first_event];
-    let same_source = match (&run.key, &m.meta.origin.pod) {
+    let same_pod = match (&run.key, &m.meta.origin.pod) {
         (Some(pod), Some(other)) => pod == other,
         _ => true,
     };
-    same_source && index >= run.first_event && start.file == events[index].file || same_source && index >= run.first_event && start.nanos.is_some()
+    same_pod && index >= run.first_event
 }
 
 /// Whether an event at `index` falls after the run's last milestone (where a stall lives).
@@ -270,6 +272,11 @@ fn run_number(runs: &[RunTrace], r: usize) -> usize {
 fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_rules: &BTreeMap<usize, BTreeSet<String>>, files: &[FileResult]) -> Vec<SequenceReport> {
     let mut reports: Vec<SequenceReport> = Vec::new();
     let total = events.len();
+    // error_at_or_after[i]: some rule of severity error or worse matches at timeline index >= i.
+    let mut error_at_or_after = vec![false; total + 1];
+    for i in (0..total).rev() {
+        error_at_or_after[i] = error_at_or_after[i + 1] || matches!(events[i].m.target, Target::Rule(r) if pack.rules[r].severity >= Severity::Error);
+    }
     for (r, run) in runs.iter().enumerate() {
         let spec = &pack.sequences[run.sequence];
         let steps: Vec<crate::analyze::Step> = spec
@@ -279,7 +286,7 @@ fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_
             .map(|(m, reached)| Step { id: m.id.clone(), title: m.title.clone(), at: reached.map(|i| evidence(&events[i])) })
             .collect();
         let stall_findings: Vec<String> = stall_rules.get(&r).map(|s| s.iter().cloned().collect()).unwrap_or_default();
-        let later_errors = events[run.last_event..].iter().any(|e| matches!(e.m.target, Target::Rule(i) if pack.rules[i].severity >= Severity::Error));
+        let later_errors = error_at_or_after[run.last_event];
         let status = if run.complete() {
             RunStatus::Completed
         } else if run.restarted || !stall_findings.is_empty() || later_errors || run.last_event + 1 < total / 2 {
@@ -310,7 +317,16 @@ fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_
         };
         match reports.iter_mut().find(|s| s.id == spec.id) {
             Some(report) => report.runs.push(run_report),
-            None => reports.push(SequenceReport { id: spec.id.clone(), title: spec.title.clone(), runs: vec![run_report] }),
+            None => reports.push(SequenceReport { id: spec.id.clone(), title: spec.title.clone(), total_runs: 0, completed_runs: 0, runs: vec![run_report] }),
+        }
+    }
+    for report in &mut reports {
+        report.total_runs = report.runs.len();
+        report.completed_runs = report.runs.iter().filter(|r| r.status == RunStatus::Completed).count();
+        if report.runs.len() > MAX_RUNS_SHOWN {
+            // Stable: incomplete runs first, each group in timeline order.
+            report.runs.sort_by_key(|r| r.status == RunStatus::Completed);
+            report.runs.truncate(MAX_RUNS_SHOWN);
         }
     }
     reports

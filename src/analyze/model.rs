@@ -131,8 +131,15 @@ pub struct Run {
 pub struct SequenceReport {
     pub id: String,
     pub title: String,
+    /// Runs seen in all, and how many of them completed.
+    pub total_runs: usize,
+    pub completed_runs: usize,
+    /// The runs, at most [`MAX_RUNS_SHOWN`]: incomplete runs first, in order.
     pub runs: Vec<Run>,
 }
+
+/// Runs listed per sequence; a busy log has thousands of agent runs.
+pub const MAX_RUNS_SHOWN: usize = 25;
 
 /// An input that could not be read (fully) or was skipped.
 #[derive(Debug, Clone, Serialize)]

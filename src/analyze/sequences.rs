@@ -2,6 +2,8 @@
 //! restart (the first milestone again) opens a new run, and a correlation
 //! capture keeps interleaved runs apart.
 
+use std::collections::HashMap;
+
 use crate::rules::{RulePack, Sequence};
 use crate::scan::Target;
 
@@ -53,12 +55,19 @@ fn correlation_key(sequence: &Sequence, event: &Event) -> Option<String> {
 /// Traces every run of every sequence through the timeline.
 pub fn trace(pack: &RulePack, events: &[Event]) -> Vec<RunTrace> {
     let mut runs: Vec<RunTrace> = Vec::new();
+    // The open run per (sequence, key), and the latest run per sequence (for
+    // milestone lines of a correlated sequence that lack the key).
+    let mut open_runs: HashMap<(usize, Option<String>), usize> = HashMap::new();
+    let mut latest: HashMap<usize, usize> = HashMap::new();
     for (index, event) in events.iter().enumerate() {
         let Target::Milestone { sequence, step } = event.m.target else { continue };
         let spec = &pack.sequences[sequence];
         let key = correlation_key(spec, event);
-        let open = runs.iter().rposition(|r| r.sequence == sequence && (r.key == key || key.is_none() && spec.correlate.is_some()));
-        let restart = step == 0 && spec.restart && open.is_some_and(|r| runs[r].reached.iter().any(Option::is_some) && runs[r].reached[0].is_some());
+        let open = match (&key, &spec.correlate) {
+            (None, Some(_)) => latest.get(&sequence).copied(),
+            _ => open_runs.get(&(sequence, key.clone())).copied(),
+        };
+        let restart = step == 0 && spec.restart && open.is_some_and(|r| runs[r].reached[0].is_some());
         let run = match open {
             Some(r) if !restart => r,
             _ => {
@@ -76,7 +85,10 @@ pub fn trace(pack: &RulePack, events: &[Event]) -> Vec<RunTrace> {
                     last_event: index,
                     restarted: false,
                 });
-                runs.len() - 1
+                let r = runs.len() - 1;
+                open_runs.insert((sequence, key.clone()), r);
+                latest.insert(sequence, r);
+                r
             }
         };
         let trace = &mut runs[run];

@@ -140,5 +140,8 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
             }
         }
     }
+    if sequence.total_runs > sequence.runs.len() {
+        let _ = writeln!(out, "  … {} runs in all, {} completed; {} shown", sequence.total_runs, sequence.completed_runs, sequence.runs.len());
+    }
     out.push('\n');
 }

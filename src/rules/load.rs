@@ -125,7 +125,7 @@ fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnost
 pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let mut rules: Vec<(Rule, Location, Arc<SourceText>)> = Vec::new();
+    let mut rules: Vec<(Rule, Vec<Location>, Arc<SourceText>)> = Vec::new();
     let mut sequences: Vec<Sequence> = Vec::new();
     for layer in &sources.layers {
         let mut seen: HashMap<String, (Arc<SourceText>, Location)> = HashMap::new();
@@ -142,10 +142,10 @@ pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
                     continue;
                 }
                 seen.insert(id.clone(), (Arc::clone(source), spec.id.referenced));
-                let at = spec.id.referenced;
+                let cause_locations: Vec<Location> = spec.causes.iter().map(|c| c.referenced).collect();
                 if let Some(rule) = compile_rule(spec, source, &mut errors, &mut warnings) {
                     rules.retain(|(r, _, _)| r.id != rule.id);
-                    rules.push((rule, at, Arc::clone(source)));
+                    rules.push((rule, cause_locations, Arc::clone(source)));
                 }
             }
             for spec in file.sequences {
@@ -422,10 +422,10 @@ fn check_placeholders(explain: &Spanned<String>, patterns: &[Pattern], source: &
 }
 
 /// `causes` must name existing rules and must not form a cycle.
-fn check_causes(rules: &[(Rule, Location, Arc<SourceText>)], errors: &mut Vec<Diagnostic>) {
+fn check_causes(rules: &[(Rule, Vec<Location>, Arc<SourceText>)], errors: &mut Vec<Diagnostic>) {
     let ids: HashSet<&str> = rules.iter().map(|(r, _, _)| r.id.as_str()).collect();
-    for (rule, at, source) in rules {
-        for cause in &rule.causes {
+    for (rule, locations, source) in rules {
+        for (cause, at) in rule.causes.iter().zip(locations) {
             if !ids.contains(cause.as_str()) {
                 errors.push(
                     Diagnostic::error("unknown-cause", source, *at, format!("rule `{}` lists unknown rule `{cause}` in `causes`", rule.id))
@@ -436,7 +436,8 @@ fn check_causes(rules: &[(Rule, Location, Arc<SourceText>)], errors: &mut Vec<Di
     }
     let graph: BTreeMap<&str, Vec<&str>> = rules.iter().map(|(r, _, _)| (r.id.as_str(), r.causes.iter().map(String::as_str).collect())).collect();
     if let Some(cycle) = find_cycle(&graph)
-        && let Some((_, at, source)) = rules.iter().find(|(r, _, _)| r.id == cycle[0])
+        && let Some((rule, locations, source)) = rules.iter().find(|(r, _, _)| r.id == cycle[0])
+        && let Some(at) = rule.causes.iter().position(|c| c == cycle[1]).and_then(|i| locations.get(i))
     {
         errors.push(
             Diagnostic::error("causal-cycle", source, *at, format!("causal cycle: {}", cycle.join(" → ")))

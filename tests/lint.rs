@@ -1,0 +1,151 @@
+//! `rules lint`: every kind of mistake is reported compiler-style, at
+//! file:line:column with the offending text, and errors exit 2.
+
+mod common;
+
+use common::faultline;
+
+/// Lints `yaml` as the only rule file; returns (exit code, stderr).
+fn lint(yaml: &str, extra: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, yaml).expect("write");
+    let output = faultline().args(["rules", "lint", "--no-default-rules"]).arg(&path).args(extra).output().expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr).replace(&path.display().to_string(), "bad.yaml");
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
+const GOOD: &str = r#"rules:
+  - id: demo.timeout
+    title: Demo timeout
+    class: timeout
+    severity: error
+    patterns: ['Execution timeout exceeded \((?P<limit>\d+)s\)']
+    explain: "Ran past {limit}s"
+    examples:
+      match: ['ERROR [run_id=a] Execution timeout exceeded (60s)']
+      no_match: ['Execution time: 55s of 60s limit']
+"#;
+
+fn assert_points(stderr: &str, code: &str, location: &str, snippet: &str) {
+    assert!(stderr.contains(&format!("error[{code}]")), "no {code} in:\n{stderr}");
+    assert!(stderr.contains(&format!("bad.yaml:{location}")), "no location bad.yaml:{location} in:\n{stderr}");
+    assert!(stderr.contains(snippet), "snippet `{snippet}` not quoted in:\n{stderr}");
+    assert!(stderr.contains('^'), "no caret in:\n{stderr}");
+}
+
+#[test]
+fn a_valid_file_lints_clean() {
+    let (code, stderr) = lint(GOOD, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("0 errors"));
+}
+
+#[test]
+fn yaml_syntax_error() {
+    let (code, stderr) = lint("rules:\n  - id: a\n    title: [unclosed\n", &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error[yaml-syntax]") || stderr.contains("error[wrong-type]"), "{stderr}");
+    assert!(stderr.contains("bad.yaml:"), "{stderr}");
+}
+
+#[test]
+fn unknown_field_names_the_valid_ones() {
+    let (code, stderr) = lint(&GOOD.replace("    patterns:", "    pattern:"), &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "unknown-field", "6:5", "pattern:");
+    assert!(stderr.contains("patterns"), "hint lists valid fields: {stderr}");
+}
+
+#[test]
+fn wrong_type() {
+    let (code, stderr) = lint(&GOOD.replace("    title: Demo timeout", "    title: {a: b}"), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error[wrong-type]") && stderr.contains("bad.yaml:3:"), "{stderr}");
+}
+
+#[test]
+fn duplicate_ids() {
+    let twice = format!("{GOOD}{}", GOOD.trim_start_matches("rules:\n"));
+    let (code, stderr) = lint(&twice, &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "duplicate-id", "11:9", "demo.timeout");
+}
+
+#[test]
+fn invalid_regex_points_into_the_pattern() {
+    let (code, stderr) = lint(&GOOD.replace(r"\((?P<limit>\d+)s\)", r"\((?P<limit>\d+s\)"), &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "invalid-regex", "6:", "Execution timeout exceeded");
+}
+
+#[test]
+fn unknown_class_lists_the_classes() {
+    let (code, stderr) = lint(&GOOD.replace("class: timeout", "class: time-out"), &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "unknown-class", "4:12", "time-out");
+    assert!(stderr.contains("module-not-found"));
+}
+
+#[test]
+fn unknown_cause() {
+    let (code, stderr) = lint(&GOOD.replace("    examples:", "    causes: [demo.nothing]\n    examples:"), &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "unknown-cause", "8:14", "demo.nothing");
+}
+
+#[test]
+fn causal_cycle() {
+    let b = GOOD.trim_start_matches("rules:\n").replace("demo.timeout", "demo.b");
+    let yaml = format!("{}{}", GOOD.replace("    examples:", "    causes: [demo.b]\n    examples:"), b.replace("    examples:", "    causes: [demo.timeout]\n    examples:"));
+    let (code, stderr) = lint(&yaml, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error[causal-cycle]") && stderr.contains("demo.timeout → demo.b → demo.timeout"), "{stderr}");
+}
+
+#[test]
+fn explanation_using_an_uncaptured_name() {
+    let (code, stderr) = lint(&GOOD.replace("{limit}", "{seconds}"), &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "unknown-capture", "7:14", "seconds");
+}
+
+#[test]
+fn slow_pattern_is_a_warning_not_an_error() {
+    let (code, stderr) = lint(&GOOD.replace(r"'Execution timeout exceeded \((?P<limit>\d+)s\)'", r"'(?P<limit>\d+)s\)'"), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("warning[slow-pattern]") && stderr.contains("bad.yaml:6:"), "{stderr}");
+}
+
+#[test]
+fn broad_pattern_against_a_corpus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("sample.log");
+    std::fs::write(&corpus, "INFO request ok\n".repeat(50)).expect("write");
+    let broad = GOOD.replace(r"'Execution timeout exceeded \((?P<limit>\d+)s\)'", "'request (?P<limit>ok)'");
+    let (code, stderr) = lint(&broad, &["--corpus", corpus.to_str().expect("path")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("warning[broad-pattern]") && stderr.contains("100%"), "{stderr}");
+}
+
+#[test]
+fn a_broken_rule_file_stops_scan_with_exit_two_and_never_half_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, GOOD.replace("class: timeout", "class: nope")).expect("write");
+    let output = faultline().args(["scan", "--rules"]).arg(&path).arg("fixtures/degraded-import/render-dashboard.log").output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "nothing is scanned with a broken pack");
+}
+
+#[test]
+fn alias_bombs_are_refused_quickly() {
+    let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = i - 1;
+        yaml.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+    }
+    yaml.push_str("rules: []\n");
+    let (code, stderr) = lint(&yaml, &[]);
+    assert_eq!(code, 2, "{stderr}");
+}
