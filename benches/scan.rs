@@ -79,17 +79,36 @@ const INCIDENTS: &[&[&str]] = &[
     ],
     &["ModuleNotFoundError: No module named 'yaml'"],
     &["[ReputationEngine] Supabase unavailable: Connection timeout"],
-    &["[ReputationEngine] Error loading policies: [Errno 2] No such file or directory: '/opt/render/project/src/config/policies.yaml'"],
-    &["ERROR:app.agent.planner:credit check failed: column credit_balances.available_credits does not exist"],
+    &[
+        "[ReputationEngine] Error loading policies: [Errno 2] No such file or directory: '/opt/render/project/src/config/policies.yaml'",
+    ],
+    &[
+        "ERROR:app.agent.planner:credit check failed: column credit_balances.available_credits does not exist",
+    ],
     &["TypeError: Client.__init__() got an unexpected keyword argument 'proxies'"],
-    &["redis.exceptions.ConnectionError: Error while reading from caring-owl-41.upstash.io:6379 : (104, 'Connection reset by peer')"],
-    &["WARN [run_id={run}] Memory usage at 85%", "WARN [run_id={run}] Memory usage at 92%", "ERROR [run_id={run}] Killed by OOM: memory limit exceeded"],
-    &["WARN [run_id={run}] Execution time: 55s of 60s limit", "ERROR [run_id={run}] Execution timeout exceeded (60s)"],
-    &["ERROR [run_id={run}] Failed to connect to external API", "ERROR [run_id={run}] Retry 3/3 after 4s", "ERROR [run_id={run}] All retries exhausted, marking as failed"],
+    &[
+        "redis.exceptions.ConnectionError: Error while reading from caring-owl-41.upstash.io:6379 : (104, 'Connection reset by peer')",
+    ],
+    &[
+        "WARN [run_id={run}] Memory usage at 85%",
+        "WARN [run_id={run}] Memory usage at 92%",
+        "ERROR [run_id={run}] Killed by OOM: memory limit exceeded",
+    ],
+    &[
+        "WARN [run_id={run}] Execution time: 55s of 60s limit",
+        "ERROR [run_id={run}] Execution timeout exceeded (60s)",
+    ],
+    &[
+        "ERROR [run_id={run}] Failed to connect to external API",
+        "ERROR [run_id={run}] Retry 3/3 after 4s",
+        "ERROR [run_id={run}] All retries exhausted, marking as failed",
+    ],
     &["ERROR [run_id={run}] HTTP 401 Unauthorized from https://api.external.com/v1/data"],
     &["OSError: [Errno 28] No space left on device: '/tmp/agent-workspace/{id}.json'"],
     &["!!! BROKER CONFIGURED: StubBroker !!!"],
-    &["consumer: Cannot connect to redis://:**@redis:6379/0: Error 111 connecting to redis:6379. Connection refused.."],
+    &[
+        "consumer: Cannot connect to redis://:**@redis:6379/0: Error 111 connecting to redis:6379. Connection refused..",
+    ],
 ];
 
 /// splitmix64: small, fast, deterministic.
@@ -125,7 +144,14 @@ fn expand(template: &str, run: &str, rng: &mut Rng, out: &mut String) {
             Some((_, "run")) => Some(run.to_string()),
             Some((_, "uuid")) => {
                 let (x, y) = (rng.next(), rng.next());
-                Some(format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", x >> 32, (x >> 16) & 0xffff, x & 0xfff, y >> 52, y & 0xffff_ffff_ffff))
+                Some(format!(
+                    "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                    x >> 32,
+                    (x >> 16) & 0xffff,
+                    x & 0xfff,
+                    y >> 52,
+                    y & 0xffff_ffff_ffff
+                ))
             }
             _ => None,
         };
@@ -154,7 +180,13 @@ fn corpus(size: usize, seed: u64) -> (Vec<u8>, usize) {
     let mut emit = |out: &mut String, template: &str, run: &str, rng: &mut Rng| {
         t += rng.below(10_000);
         let secs = t / 1_000_000;
-        let ts = format!("2025-10-23T{:02}:{:02}:{:02}.{:06}Z ", (secs / 3600) % 24, (secs / 60) % 60, secs % 60, t % 1_000_000);
+        let ts = format!(
+            "2025-10-23T{:02}:{:02}:{:02}.{:06}Z ",
+            (secs / 3600) % 24,
+            (secs / 60) % 60,
+            secs % 60,
+            t % 1_000_000
+        );
         out.push_str(&ts);
         expand(template, run, rng, out);
         out.push('\n');
@@ -185,14 +217,21 @@ fn corpus(size: usize, seed: u64) -> (Vec<u8>, usize) {
 }
 
 fn default_matcher() -> Matcher {
-    let loaded = load(&RuleSources::new(&[], false).expect("embedded sources")).unwrap_or_else(|errors| {
-        panic!("the embedded rule pack does not load ({} errors); run `faultline rules lint`", errors.len())
-    });
+    let loaded =
+        load(&RuleSources::new(&[], false).expect("embedded sources")).unwrap_or_else(|errors| {
+            panic!(
+                "the embedded rule pack does not load ({} errors); run `faultline rules lint`",
+                errors.len()
+            )
+        });
     Matcher::new(Arc::new(loaded.pack))
 }
 
 fn single_thread_pool() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("rayon pool")
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("rayon pool")
 }
 
 /// Walks every prefilter candidate (skipping to the end of its line), as
@@ -230,41 +269,88 @@ fn benches(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("scan");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Bytes(buf.len() as u64));
-    group.bench_function("default_pack/all_threads", |b| b.iter(|| black_box(scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options).matches.len())));
+    group.bench_function("default_pack/all_threads", |b| {
+        b.iter(|| {
+            black_box(
+                scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options)
+                    .matches
+                    .len(),
+            )
+        })
+    });
     group.bench_function("default_pack/1_thread", |b| {
-        b.iter(|| one.install(|| black_box(scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options).matches.len())))
+        b.iter(|| {
+            one.install(|| {
+                black_box(
+                    scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options)
+                        .matches
+                        .len(),
+                )
+            })
+        })
     });
     group.finish();
 
     let mut group = c.benchmark_group("prefilter");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Bytes(buf.len() as u64));
-    group.bench_function("candidates/1_thread", |b| b.iter(|| black_box(prefilter_candidates(&matcher, black_box(&buf)))));
+    group.bench_function("candidates/1_thread", |b| {
+        b.iter(|| black_box(prefilter_candidates(&matcher, black_box(&buf))))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("chunk_size");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Bytes(buf.len() as u64));
     for (label, chunk_size) in [("1MiB", 1usize << 20), ("16MiB", 16 << 20)] {
         let options = ScanOptions { chunk_size };
-        group.bench_with_input(BenchmarkId::new("all_threads", label), &options, |b, &options| {
-            b.iter(|| black_box(scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options).matches.len()))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("all_threads", label),
+            &options,
+            |b, &options| {
+                b.iter(|| {
+                    black_box(
+                        scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options)
+                            .matches
+                            .len(),
+                    )
+                })
+            },
+        );
     }
     group.finish();
 
     let mut group = c.benchmark_group("rules");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("load_embedded", |b| {
         b.iter(|| {
             let sources = RuleSources::new(&[], false).expect("embedded sources");
             black_box(load(&sources).map(|l| l.pack.rules.len()).unwrap_or(0))
         })
     });
-    let pack = Arc::new(load(&RuleSources::new(&[], false).expect("embedded sources")).ok().expect("pack loads").pack);
-    group.bench_function("matcher_new", |b| b.iter(|| black_box(Matcher::new(pack.clone()).needle_counts())));
+    let pack = Arc::new(
+        load(&RuleSources::new(&[], false).expect("embedded sources"))
+            .ok()
+            .expect("pack loads")
+            .pack,
+    );
+    group.bench_function("matcher_new", |b| {
+        b.iter(|| black_box(Matcher::new(pack.clone()).needle_counts()))
+    });
     group.finish();
 }
 

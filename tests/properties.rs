@@ -9,7 +9,8 @@ use faultline::scan::{Matcher, ScanOptions, scan_buffer, scan_reader};
 use proptest::prelude::*;
 
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-    let loaded = load(&RuleSources::new(&[], false).expect("sources")).unwrap_or_else(|_| panic!("embedded pack loads"));
+    let loaded = load(&RuleSources::new(&[], false).expect("sources"))
+        .unwrap_or_else(|_| panic!("embedded pack loads"));
     Matcher::new(Arc::new(loaded.pack))
 });
 
@@ -34,7 +35,11 @@ const LINES: &[&str] = &[
 ];
 
 fn corpus(indices: &[usize], trailing_newline: bool) -> Vec<u8> {
-    let mut text = indices.iter().map(|&i| LINES[i % LINES.len()]).collect::<Vec<_>>().join("\n");
+    let mut text = indices
+        .iter()
+        .map(|&i| LINES[i % LINES.len()])
+        .collect::<Vec<_>>()
+        .join("\n");
     if trailing_newline {
         text.push('\n');
     }
@@ -42,7 +47,14 @@ fn corpus(indices: &[usize], trailing_newline: bool) -> Vec<u8> {
 }
 
 fn whole(buf: &[u8]) -> faultline::scan::ScanOutput {
-    scan_buffer(&MATCHER, buf, LogFormat::Text, ScanOptions { chunk_size: usize::MAX })
+    scan_buffer(
+        &MATCHER,
+        buf,
+        LogFormat::Text,
+        ScanOptions {
+            chunk_size: usize::MAX,
+        },
+    )
 }
 
 proptest! {
@@ -83,8 +95,18 @@ fn thread_count_never_changes_results() {
     let indices: Vec<usize> = (0..5000).map(|i| (i * 7919) % LINES.len()).collect();
     let buf = corpus(&indices, true);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-        pool.install(|| scan_buffer(&MATCHER, &buf, LogFormat::Text, ScanOptions { chunk_size: 1024 }))
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            scan_buffer(
+                &MATCHER,
+                &buf,
+                LogFormat::Text,
+                ScanOptions { chunk_size: 1024 },
+            )
+        })
     };
     let one = run(1);
     assert!(!one.matches.is_empty());

@@ -47,7 +47,10 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
     for (index, event) in events.iter().enumerate() {
         if let Target::Rule(rule) = event.m.target {
             let slot = *by_rule.entry(rule).or_insert_with(|| {
-                aggregates.push(Aggregate { rule, events: Vec::new() });
+                aggregates.push(Aggregate {
+                    rule,
+                    events: Vec::new(),
+                });
                 aggregates.len() - 1
             });
             aggregates[slot].events.push((index, event.m));
@@ -58,7 +61,7 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         // Per sequence and key, only the latest run started before the event.
         let mut chosen: HashMap<(usize, Option<&str>), usize> = HashMap::new();
         for (r, run) in runs.iter().enumerate() {
-            if in_scope(pack, run, event_index, m) {
+            if in_scope(pack, run, &events, event_index, m) {
                 chosen.insert((run.sequence, run.key.as_deref()), r);
             }
         }
@@ -70,7 +73,15 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
                 let run = &runs[r];
                 let spec = &pack.sequences[run.sequence];
                 let name = |step: Option<usize>| step.map(|s| spec.milestones[s].id.clone());
-                (r, Placement { sequence: spec.id.clone(), run: run_number(&runs, r), after: name(run.last_reached_before(event_index)), before: name(run.first_missing_at(event_index)) })
+                (
+                    r,
+                    Placement {
+                        sequence: spec.id.clone(),
+                        run: run_number(&runs, r),
+                        after: name(run.last_reached_before(event_index)),
+                        before: name(run.first_missing_at(event_index)),
+                    },
+                )
             })
             .collect()
     };
@@ -84,7 +95,11 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         let (last_index, last) = aggregate.events[aggregate.events.len() - 1];
         let mut placements = Vec::new();
         for (r, placement) in placements_of(first_index, first) {
-            if !runs[r].complete() && placement.after.is_some() && runs[r].first_missing().is_some() && stalled_at(&runs[r], first_index) {
+            if !runs[r].complete()
+                && placement.after.is_some()
+                && runs[r].first_missing().is_some()
+                && stalled_at(&runs[r], first_index)
+            {
                 stall_rules.entry(r).or_default().insert(rule.id.clone());
             }
             placements.push(placement);
@@ -95,32 +110,58 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
             class: rule.class.clone(),
             severity: rule.severity,
             count: aggregate.events.len(),
-            first: Location { path: events[first_index].path.to_string(), line: first.line },
-            last: Location { path: events[last_index].path.to_string(), line: last.line },
+            first: Location {
+                path: events[first_index].path.to_string(),
+                line: first.line,
+            },
+            last: Location {
+                path: events[last_index].path.to_string(),
+                line: last.line,
+            },
             first_seen: first.meta.timestamp.as_ref().map(|t| t.text.clone()),
             explanation: rule.explanation(&first.captures),
             captures: first.captures.iter().cloned().collect(),
-            evidence: aggregate.events.iter().take(EVIDENCE_PER_FINDING).map(|(i, _)| evidence(&events[*i])).collect(),
+            evidence: aggregate
+                .events
+                .iter()
+                .take(EVIDENCE_PER_FINDING)
+                .map(|(i, _)| evidence(&events[*i]))
+                .collect(),
             explained_by: None,
             placements,
         });
     }
 
     // Symptoms: a finding explained, through `causes:` links, by a finding seen no later.
-    let first_index: HashMap<&str, usize> = aggregates.iter().map(|a| (pack.rules[a.rule].id.as_str(), a.events[0].0)).collect();
+    let first_index: HashMap<&str, usize> = aggregates
+        .iter()
+        .map(|a| (pack.rules[a.rule].id.as_str(), a.events[0].0))
+        .collect();
     let mut explained_by: HashMap<String, String> = HashMap::new();
     for finding in &findings {
         let candidates = findings.iter().filter(|cause| {
-            cause.rule != finding.rule && first_index[cause.rule.as_str()] <= last_event_of(&aggregates, pack, &finding.rule) && reaches(pack, &cause.rule, &finding.rule)
+            cause.rule != finding.rule
+                && first_index[cause.rule.as_str()]
+                    <= last_event_of(&aggregates, pack, &finding.rule)
+                && reaches(pack, &cause.rule, &finding.rule)
         });
-        if let Some(cause) = candidates.min_by_key(|c| (std::cmp::Reverse(direct(pack, &c.rule, &finding.rule)), first_index[c.rule.as_str()])) {
+        if let Some(cause) = candidates.min_by_key(|c| {
+            (
+                std::cmp::Reverse(direct(pack, &c.rule, &finding.rule)),
+                first_index[c.rule.as_str()],
+            )
+        }) {
             explained_by.insert(finding.rule.clone(), cause.rule.clone());
         }
     }
     // Break mutual explanations (A explains B and B explains A): the earlier stays the cause.
     let resolved: HashMap<String, String> = explained_by
         .iter()
-        .filter(|(symptom, cause)| explained_by.get(*cause).is_none_or(|back| back != *symptom || first_index[cause.as_str()] < first_index[symptom.as_str()]))
+        .filter(|(symptom, cause)| {
+            explained_by.get(*cause).is_none_or(|back| {
+                back != *symptom || first_index[cause.as_str()] < first_index[symptom.as_str()]
+            })
+        })
         .map(|(s, c)| (s.clone(), c.clone()))
         .collect();
     for finding in &mut findings {
@@ -129,20 +170,71 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
 
     let sequence_reports = sequence_reports(pack, &runs, &events, &stall_rules, files);
 
-    // Root causes: unexplained findings of severity error or worse, ranked.
+    // Root causes: unexplained findings that are, or explain, something of
+    // severity error or worse; ranked stall window first, then severity, then
+    // how much they explain, then earliest. A candidate matching the same line as a better-ranked one is
+    // the same event seen by a second rule: it joins that cause's symptoms.
     let stall_set: BTreeSet<&String> = stall_rules.values().flatten().collect();
-    let mut candidates: Vec<&Finding> = findings.iter().filter(|f| f.explained_by.is_none() && f.severity >= Severity::Error).collect();
-    candidates.sort_by_key(|f| (!stall_set.contains(&f.rule), std::cmp::Reverse(f.severity), first_index[f.rule.as_str()]));
+    let effective = |f: &Finding| {
+        symptoms_of(&f.rule, &resolved, &findings)
+            .iter()
+            .filter_map(|s| findings.iter().find(|g| &g.rule == s))
+            .map(|g| g.severity)
+            .chain([f.severity])
+            .max()
+            .unwrap_or(f.severity)
+    };
+    let mut candidates: Vec<(usize, Severity)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.explained_by.is_none())
+        .map(|(i, f)| (i, effective(f)))
+        .filter(|(_, s)| *s >= Severity::Error)
+        .collect();
+    candidates.sort_by_key(|&(i, severity)| {
+        let f = &findings[i];
+        (
+            !stall_set.contains(&f.rule),
+            std::cmp::Reverse(severity),
+            std::cmp::Reverse(symptoms_of(&f.rule, &resolved, &findings).len()),
+            first_index[f.rule.as_str()],
+        )
+    });
+    let mut kept: Vec<(usize, Severity)> = Vec::new();
+    let mut same_event: Vec<(usize, String)> = Vec::new();
+    for (i, severity) in candidates {
+        match kept
+            .iter()
+            .find(|(k, _)| findings[*k].first == findings[i].first)
+        {
+            Some((k, _)) => same_event.push((i, findings[*k].rule.clone())),
+            None => kept.push((i, severity)),
+        }
+    }
+    let mut resolved = resolved;
+    for (i, cause) in same_event {
+        resolved.insert(findings[i].rule.clone(), cause.clone());
+        findings[i].explained_by = Some(cause);
+    }
+    let severity_of: HashMap<String, Severity> = kept
+        .iter()
+        .map(|(i, s)| (findings[*i].rule.clone(), *s))
+        .collect();
+    let candidates: Vec<&Finding> = kept.iter().map(|(i, _)| &findings[*i]).collect();
     let root_causes = candidates
         .into_iter()
         .map(|f| {
             let rule = pack.rule(&f.rule).expect("finding of a loaded rule");
+            let severity = severity_of
+                .get(f.rule.as_str())
+                .copied()
+                .unwrap_or(f.severity);
             let symptoms = symptoms_of(&f.rule, &resolved, &findings);
             RootCause {
                 rule: f.rule.clone(),
                 title: f.title.clone(),
                 class: f.class.clone(),
-                severity: f.severity,
+                severity,
                 explanation: f.explanation.clone(),
                 evidence: f.evidence.clone(),
                 chain: chain(&f.rule, &resolved, &findings, &sequence_reports),
@@ -154,7 +246,10 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         })
         .collect::<Vec<_>>();
 
-    let stalled = sequence_reports.iter().flat_map(|s| &s.runs).any(|r| r.status == RunStatus::Stalled);
+    let stalled = sequence_reports
+        .iter()
+        .flat_map(|s| &s.runs)
+        .any(|r| r.status == RunStatus::Stalled);
     let verdict_note = if root_causes.is_empty() && stalled {
         Some("a sequence stalled and no signature of severity error or above explains it; see the lines after its last milestone".to_string())
     } else if root_causes.is_empty() && !findings.is_empty() {
@@ -173,21 +268,41 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
     };
     for file in files {
         if let Some(message) = &file.error {
-            problems.push(InputProblem { path: file.path.clone(), message: message.clone(), kind: "error" });
+            problems.push(InputProblem {
+                path: file.path.clone(),
+                message: message.clone(),
+                kind: "error",
+            });
         }
         if let Some(message) = &file.skipped {
-            problems.push(InputProblem { path: file.path.clone(), message: message.clone(), kind: "skipped" });
+            problems.push(InputProblem {
+                path: file.path.clone(),
+                message: message.clone(),
+                kind: "skipped",
+            });
         }
     }
-    Report { root_causes, findings, sequences: sequence_reports, verdict_note, problems, stats }
+    Report {
+        root_causes,
+        findings,
+        sequences: sequence_reports,
+        verdict_note,
+        problems,
+        stats,
+    }
 }
 
 fn last_event_of(aggregates: &[Aggregate], pack: &RulePack, rule: &str) -> usize {
-    aggregates.iter().find(|a| pack.rules[a.rule].id == rule).and_then(|a| a.events.last()).map_or(0, |(i, _)| *i)
+    aggregates
+        .iter()
+        .find(|a| pack.rules[a.rule].id == rule)
+        .and_then(|a| a.events.last())
+        .map_or(0, |(i, _)| *i)
 }
 
 fn direct(pack: &RulePack, cause: &str, symptom: &str) -> bool {
-    pack.rule(cause).is_some_and(|r| r.causes.iter().any(|c| c == symptom))
+    pack.rule(cause)
+        .is_some_and(|r| r.causes.iter().any(|c| c == symptom))
 }
 
 /// Whether `cause` reaches `symptom` through `causes:` links (also through
@@ -210,7 +325,11 @@ fn reaches(pack: &RulePack, cause: &str, symptom: &str) -> bool {
     false
 }
 
-fn symptoms_of(cause: &str, resolved: &HashMap<String, String>, findings: &[Finding]) -> Vec<String> {
+fn symptoms_of(
+    cause: &str,
+    resolved: &HashMap<String, String>,
+    findings: &[Finding],
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut frontier = vec![cause.to_string()];
     while let Some(current) = frontier.pop() {
@@ -224,18 +343,32 @@ fn symptoms_of(cause: &str, resolved: &HashMap<String, String>, findings: &[Find
     out
 }
 
-fn chain(cause: &str, resolved: &HashMap<String, String>, findings: &[Finding], sequences: &[SequenceReport]) -> Vec<String> {
+fn chain(
+    cause: &str,
+    resolved: &HashMap<String, String>,
+    findings: &[Finding],
+    sequences: &[SequenceReport],
+) -> Vec<String> {
     let mut chain = vec![cause.to_string()];
     let mut current = cause.to_string();
-    while let Some(next) = findings.iter().find(|f| resolved.get(&f.rule) == Some(&current) && !chain.contains(&f.rule)) {
+    while let Some(next) = findings
+        .iter()
+        .find(|f| resolved.get(&f.rule) == Some(&current) && !chain.contains(&f.rule))
+    {
         chain.push(next.rule.clone());
         current = next.rule.clone();
     }
     for sequence in sequences {
         for run in &sequence.runs {
-            if run.status == RunStatus::Stalled && chain.iter().any(|id| run.stall_findings.contains(id)) {
+            if run.status == RunStatus::Stalled
+                && chain.iter().any(|id| run.stall_findings.contains(id))
+            {
                 if let Some(missing) = &run.first_missing {
-                    let step = run.steps.iter().find(|s| &s.id == missing).map_or(missing.as_str(), |s| s.title.as_str());
+                    let step = run
+                        .steps
+                        .iter()
+                        .find(|s| &s.id == missing)
+                        .map_or(missing.as_str(), |s| s.title.as_str());
                     chain.push(format!("{}: {} missing", sequence.id, step));
                 }
                 return chain;
@@ -246,36 +379,66 @@ fn chain(cause: &str, resolved: &HashMap<String, String>, findings: &[Finding], 
 }
 
 /// Whether a rule match belongs to a run: the same correlation key when the
-/// sequence has one, otherwise the same pod (when known) and no earlier than
-/// the run's first milestone.
-fn in_scope(pack: &RulePack, run: &RunTrace, index: usize, m: &LineMatch) -> bool {
+/// sequence has one, otherwise the same pod (or file, for logs without
+/// timestamps) and no earlier than the run's first milestone.
+fn in_scope(
+    pack: &RulePack,
+    run: &RunTrace,
+    events: &[Event],
+    index: usize,
+    m: &LineMatch,
+) -> bool {
     let spec = &pack.sequences[run.sequence];
     if let Some(name) = &spec.correlate {
-        return m.captures.iter().find(|(n, _)| n == name).is_some_and(|(_, value)| run.key.as_deref() == Some(value.as_str()));
+        return m
+            .captures
+            .iter()
+            .find(|(n, _)| n == name)
+            .is_some_and(|(_, value)| run.key.as_deref() == Some(value.as_str()));
     }
-    let same_pod = match (&run.key, &m.meta.origin.pod) {
+    let first = &events[run.first_event];
+    let same_source = match (&first.m.meta.origin.pod, &m.meta.origin.pod) {
         (Some(pod), Some(other)) => pod == other,
-        _ => true,
+        _ => {
+            first.path == events[index].path
+                || first.nanos.is_some() && events[index].nanos.is_some()
+        }
     };
-    same_pod && index >= run.first_event
+    same_source && index >= run.first_event
 }
 
 /// Whether an event at `index` falls after the run's last milestone (where a stall lives).
 fn stalled_at(run: &RunTrace, index: usize) -> bool {
-    index > run.last_event || run.last_reached_before(index).is_some_and(|s| run.reached[s + 1..].iter().all(|r| r.is_none_or(|e| e > index)))
+    index > run.last_event
+        || run.last_reached_before(index).is_some_and(|s| {
+            run.reached[s + 1..]
+                .iter()
+                .all(|r| r.is_none_or(|e| e > index))
+        })
 }
 
 fn run_number(runs: &[RunTrace], r: usize) -> usize {
-    runs[..r].iter().filter(|other| other.sequence == runs[r].sequence).count() + 1
+    runs[..r]
+        .iter()
+        .filter(|other| other.sequence == runs[r].sequence)
+        .count()
+        + 1
 }
 
-fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_rules: &BTreeMap<usize, BTreeSet<String>>, files: &[FileResult]) -> Vec<SequenceReport> {
+fn sequence_reports(
+    pack: &RulePack,
+    runs: &[RunTrace],
+    events: &[Event],
+    stall_rules: &BTreeMap<usize, BTreeSet<String>>,
+    files: &[FileResult],
+) -> Vec<SequenceReport> {
     let mut reports: Vec<SequenceReport> = Vec::new();
     let total = events.len();
     // error_at_or_after[i]: some rule of severity error or worse matches at timeline index >= i.
     let mut error_at_or_after = vec![false; total + 1];
     for i in (0..total).rev() {
-        error_at_or_after[i] = error_at_or_after[i + 1] || matches!(events[i].m.target, Target::Rule(r) if pack.rules[r].severity >= Severity::Error);
+        error_at_or_after[i] = error_at_or_after[i + 1]
+            || matches!(events[i].m.target, Target::Rule(r) if pack.rules[r].severity >= Severity::Error);
     }
     for (r, run) in runs.iter().enumerate() {
         let spec = &pack.sequences[run.sequence];
@@ -283,33 +446,62 @@ fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_
             .milestones
             .iter()
             .zip(&run.reached)
-            .map(|(m, reached)| Step { id: m.id.clone(), title: m.title.clone(), at: reached.map(|i| evidence(&events[i])) })
+            .map(|(m, reached)| Step {
+                id: m.id.clone(),
+                title: m.title.clone(),
+                at: reached.map(|i| evidence(&events[i])),
+            })
             .collect();
-        let stall_findings: Vec<String> = stall_rules.get(&r).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        let stall_findings: Vec<String> = stall_rules
+            .get(&r)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
         let later_errors = error_at_or_after[run.last_event];
         let status = if run.complete() {
             RunStatus::Completed
-        } else if run.restarted || !stall_findings.is_empty() || later_errors || run.last_event + 1 < total / 2 {
+        } else if run.restarted
+            || !stall_findings.is_empty()
+            || later_errors
+            || run.last_event + 1 < total / 2
+        {
             RunStatus::Stalled
         } else {
             RunStatus::Running
         };
-        let explained = stall_findings.iter().any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
+        let explained = stall_findings
+            .iter()
+            .any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
         let unexplained_stall = if status == RunStatus::Stalled && !explained {
             let last = &events[run.last_event];
             let path = &files[last.file].path;
             read_lines(path, last.m.line + 1, STALL_CONTEXT_LINES)
                 .into_iter()
-                .map(|(line, text)| Evidence { path: path.clone(), line, text, timestamp: None, traceback: Vec::new() })
+                .map(|(line, text)| Evidence {
+                    path: path.clone(),
+                    line,
+                    text,
+                    timestamp: None,
+                    traceback: Vec::new(),
+                })
                 .collect()
         } else {
             Vec::new()
         };
         let run_report = Run {
             key: run.key.clone(),
-            reached: spec.milestones.iter().zip(&run.reached).filter(|(_, r)| r.is_some()).map(|(m, _)| m.id.clone()).collect(),
+            reached: spec
+                .milestones
+                .iter()
+                .zip(&run.reached)
+                .filter(|(_, r)| r.is_some())
+                .map(|(m, _)| m.id.clone())
+                .collect(),
             first_missing: run.first_missing().map(|s| spec.milestones[s].id.clone()),
-            out_of_order: run.out_of_order.iter().map(|&s| spec.milestones[s].id.clone()).collect(),
+            out_of_order: run
+                .out_of_order
+                .iter()
+                .map(|&s| spec.milestones[s].id.clone())
+                .collect(),
             status,
             steps,
             stall_findings,
@@ -317,15 +509,27 @@ fn sequence_reports(pack: &RulePack, runs: &[RunTrace], events: &[Event], stall_
         };
         match reports.iter_mut().find(|s| s.id == spec.id) {
             Some(report) => report.runs.push(run_report),
-            None => reports.push(SequenceReport { id: spec.id.clone(), title: spec.title.clone(), total_runs: 0, completed_runs: 0, runs: vec![run_report] }),
+            None => reports.push(SequenceReport {
+                id: spec.id.clone(),
+                title: spec.title.clone(),
+                total_runs: 0,
+                completed_runs: 0,
+                runs: vec![run_report],
+            }),
         }
     }
     for report in &mut reports {
         report.total_runs = report.runs.len();
-        report.completed_runs = report.runs.iter().filter(|r| r.status == RunStatus::Completed).count();
+        report.completed_runs = report
+            .runs
+            .iter()
+            .filter(|r| r.status == RunStatus::Completed)
+            .count();
         if report.runs.len() > MAX_RUNS_SHOWN {
             // Stable: incomplete runs first, each group in timeline order.
-            report.runs.sort_by_key(|r| r.status == RunStatus::Completed);
+            report
+                .runs
+                .sort_by_key(|r| r.status == RunStatus::Completed);
             report.runs.truncate(MAX_RUNS_SHOWN);
         }
     }

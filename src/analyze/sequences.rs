@@ -26,29 +26,55 @@ pub struct RunTrace {
 }
 
 impl RunTrace {
+    /// The first step this run reached. Steps before it were not in the log
+    /// (it began mid-sequence), which is not the same as missing.
+    fn entry(&self) -> usize {
+        self.reached.iter().position(Option::is_some).unwrap_or(0)
+    }
+
     pub fn complete(&self) -> bool {
-        self.reached.iter().all(Option::is_some)
+        self.first_missing().is_none()
     }
 
     pub fn first_missing(&self) -> Option<usize> {
-        self.reached.iter().position(Option::is_none)
+        let entry = self.entry();
+        self.reached[entry..]
+            .iter()
+            .position(Option::is_none)
+            .map(|i| entry + i)
     }
 
     /// The last step reached (in step order) before timeline index `event`.
     pub fn last_reached_before(&self, event: usize) -> Option<usize> {
-        self.reached.iter().rposition(|r| r.is_some_and(|e| e < event))
+        self.reached
+            .iter()
+            .rposition(|r| r.is_some_and(|e| e < event))
     }
 
     /// The first step not reached before timeline index `event`.
     pub fn first_missing_at(&self, event: usize) -> Option<usize> {
-        self.reached.iter().position(|r| r.is_none_or(|e| e > event))
+        let entry = self.entry();
+        self.reached[entry..]
+            .iter()
+            .position(|r| r.is_none_or(|e| e > event))
+            .map(|i| entry + i)
     }
 }
 
+/// What keeps runs apart: the correlation capture, or else the pod and file
+/// (two files are two processes unless a run id says otherwise).
 fn correlation_key(sequence: &Sequence, event: &Event) -> Option<String> {
     match &sequence.correlate {
-        Some(name) => event.m.captures.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()),
-        None => event.m.meta.origin.pod.clone(),
+        Some(name) => event
+            .m
+            .captures
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone()),
+        None => Some(match &event.m.meta.origin.pod {
+            Some(pod) => format!("{pod} {}", event.path),
+            None => event.path.to_string(),
+        }),
     }
 }
 
@@ -60,14 +86,17 @@ pub fn trace(pack: &RulePack, events: &[Event]) -> Vec<RunTrace> {
     let mut open_runs: HashMap<(usize, Option<String>), usize> = HashMap::new();
     let mut latest: HashMap<usize, usize> = HashMap::new();
     for (index, event) in events.iter().enumerate() {
-        let Target::Milestone { sequence, step } = event.m.target else { continue };
+        let Target::Milestone { sequence, step } = event.m.target else {
+            continue;
+        };
         let spec = &pack.sequences[sequence];
         let key = correlation_key(spec, event);
         let open = match (&key, &spec.correlate) {
             (None, Some(_)) => latest.get(&sequence).copied(),
             _ => open_runs.get(&(sequence, key.clone())).copied(),
         };
-        let restart = step == 0 && spec.restart && open.is_some_and(|r| runs[r].reached[0].is_some());
+        let restart =
+            step == 0 && spec.restart && open.is_some_and(|r| runs[r].reached[0].is_some());
         let run = match open {
             Some(r) if !restart => r,
             _ => {

@@ -24,11 +24,21 @@ pub fn build(files: &[FileResult]) -> Vec<Event<'_>> {
             if let Some(ts) = &m.meta.timestamp {
                 inherited = Some(ts.nanos);
             }
-            events.push(Event { path: &result.path, file, m, nanos: m.meta.timestamp.as_ref().map(|t| t.nanos).or(inherited) });
+            events.push(Event {
+                path: &result.path,
+                file,
+                m,
+                nanos: m.meta.timestamp.as_ref().map(|t| t.nanos).or(inherited),
+            });
         }
     }
     // Files scanned as documents are already chronological; line files are in
     // line order. A stable sort keeps that order among equal stamps.
-    events.sort_by(|a, b| a.nanos.cmp(&b.nanos).then(a.file.cmp(&b.file)).then(a.m.line.cmp(&b.m.line)));
+    events.sort_by(|a, b| {
+        a.nanos
+            .cmp(&b.nanos)
+            .then(a.file.cmp(&b.file))
+            .then(a.m.line.cmp(&b.m.line))
+    });
     events
 }

@@ -3,6 +3,7 @@
 
 pub mod rules;
 pub mod scan;
+pub mod tail;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Work with rules: list, test, lint, explain.
     Rules(rules::RulesArgs),
+    /// Follow growing, rotating logs (or stdin): findings and startup progress as they happen.
+    Tail(tail::TailArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -59,7 +62,10 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 }
@@ -67,12 +73,17 @@ impl ColorChoice {
 impl RuleArgs {
     /// Loads the pack, printing diagnostics; `Err` carries the exit code.
     pub fn load(&self) -> Result<Loaded, ExitCode> {
-        let result = RuleSources::new(&self.rules, self.no_default_rules).and_then(|sources| load(&sources));
+        let result =
+            RuleSources::new(&self.rules, self.no_default_rules).and_then(|sources| load(&sources));
         match result {
             Ok(loaded) => Ok(loaded),
             Err(errors) => {
                 print_diagnostics(&errors);
-                eprintln!("error: could not load rules ({} error{})", errors.len(), if errors.len() == 1 { "" } else { "s" });
+                eprintln!(
+                    "error: could not load rules ({} error{})",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                );
                 Err(ExitCode::from(exit::ERROR))
             }
         }
@@ -95,5 +106,6 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Tail(args) => tail::run(&args),
     }
 }

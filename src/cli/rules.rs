@@ -1,7 +1,7 @@
 //! `faultline rules`: list, test, lint and explain signatures.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -72,8 +72,18 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             }
             Err(code) => code,
         },
-        RulesCommand::Test { paths, no_default_rules } => test(&RuleArgs { rules: paths.clone(), no_default_rules: *no_default_rules }),
-        RulesCommand::Lint { paths, no_default_rules, corpus } => lint(paths, *no_default_rules, corpus.as_ref()),
+        RulesCommand::Test {
+            paths,
+            no_default_rules,
+        } => test(&RuleArgs {
+            rules: paths.clone(),
+            no_default_rules: *no_default_rules,
+        }),
+        RulesCommand::Lint {
+            paths,
+            no_default_rules,
+            corpus,
+        } => lint(paths, *no_default_rules, corpus.as_ref()),
         RulesCommand::Explain { id, rules } => match rules.load() {
             Ok(loaded) => explain(&loaded.pack, id),
             Err(code) => code,
@@ -97,7 +107,14 @@ fn list(pack: &RulePack, format: ListFormat) -> String {
             let rules: Vec<ListedRule> = pack
                 .rules
                 .iter()
-                .map(|r| ListedRule { id: &r.id, title: &r.title, class: &r.class, severity: r.severity, patterns: r.patterns.iter().map(|p| p.source.as_str()).collect(), causes: &r.causes })
+                .map(|r| ListedRule {
+                    id: &r.id,
+                    title: &r.title,
+                    class: &r.class,
+                    severity: r.severity,
+                    patterns: r.patterns.iter().map(|p| p.source.as_str()).collect(),
+                    causes: &r.causes,
+                })
                 .collect();
             serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
         }
@@ -105,9 +122,19 @@ fn list(pack: &RulePack, format: ListFormat) -> String {
             let width = pack.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut out = String::new();
             for r in &pack.rules {
-                out.push_str(&format!("{:<width$}  {:<8}  {:<26}  {}\n", r.id, r.severity.as_str(), r.class, r.title));
+                out.push_str(&format!(
+                    "{:<width$}  {:<8}  {:<26}  {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.class,
+                    r.title
+                ));
             }
-            out.push_str(&format!("{} rules, {} sequences\n", pack.rules.len(), pack.sequences.len()));
+            out.push_str(&format!(
+                "{} rules, {} sequences\n",
+                pack.rules.len(),
+                pack.sequences.len()
+            ));
             out
         }
     }
@@ -121,7 +148,10 @@ fn test(args: &RuleArgs) -> ExitCode {
     let pack = Arc::new(loaded.pack);
     let outcome = selftest::run(&pack);
     for failure in &outcome.failures {
-        println!("FAIL {}:{}: [{}] {}", failure.file, failure.line, failure.id, failure.message);
+        println!(
+            "FAIL {}:{}: [{}] {}",
+            failure.file, failure.line, failure.id, failure.message
+        );
     }
     println!(
         "{} examples passed, {} failed ({} rules, {} sequences)",
@@ -130,7 +160,11 @@ fn test(args: &RuleArgs) -> ExitCode {
         pack.rules.len(),
         pack.sequences.len()
     );
-    ExitCode::from(if outcome.failures.is_empty() { exit::CLEAN } else { exit::FINDINGS })
+    ExitCode::from(if outcome.failures.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    })
 }
 
 /// Share of a corpus's lines a pattern may match before lint calls it too broad.
@@ -153,8 +187,14 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
         }
     };
     // Linting named files: report only their warnings.
-    let named: Vec<String> = RuleSources::new(paths, true).map(|s| s.files().map(|f| f.name.clone()).collect()).unwrap_or_default();
-    let mut warnings: Vec<Diagnostic> = loaded.warnings.into_iter().filter(|w| paths.is_empty() || named.contains(&w.source.name)).collect();
+    let named: Vec<String> = RuleSources::new(paths, true)
+        .map(|s| s.files().map(|f| f.name.clone()).collect())
+        .unwrap_or_default();
+    let mut warnings: Vec<Diagnostic> = loaded
+        .warnings
+        .into_iter()
+        .filter(|w| paths.is_empty() || named.contains(&w.source.name))
+        .collect();
     if let Some(corpus) = corpus {
         match breadth(&loaded.pack, &sources, corpus) {
             Ok(mut found) => warnings.append(&mut found),
@@ -171,16 +211,27 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
         "{} rules, {} sequences: 0 errors, {} warnings; prefilter: {exact} literals (+{folded} case-insensitive){}",
         loaded.pack.rules.len(),
         loaded.pack.sequences.len(),
-        warnings.iter().filter(|w| w.level == Level::Warning).count(),
-        if matcher.checks_every_line() { "; some patterns are checked on every line" } else { "" }
+        warnings
+            .iter()
+            .filter(|w| w.level == Level::Warning)
+            .count(),
+        if matcher.checks_every_line() {
+            "; some patterns are checked on every line"
+        } else {
+            ""
+        }
     );
     ExitCode::from(exit::CLEAN)
 }
 
 /// Patterns that match more than BREADTH_LIMIT of a sample corpus's lines.
-fn breadth(pack: &RulePack, sources: &RuleSources, corpus: &PathBuf) -> Result<Vec<Diagnostic>, String> {
+fn breadth(
+    pack: &RulePack,
+    sources: &RuleSources,
+    corpus: &Path,
+) -> Result<Vec<Diagnostic>, String> {
     let mut text = Vec::new();
-    match open(&Input::Path(corpus.clone()))? {
+    match open(&Input::Path(corpus.to_path_buf()))? {
         Opened::Mapped(map) => text.extend_from_slice(&map),
         Opened::Bytes(bytes) => text = bytes,
         Opened::Stream(mut stream) => {
@@ -188,14 +239,21 @@ fn breadth(pack: &RulePack, sources: &RuleSources, corpus: &PathBuf) -> Result<V
         }
     }
     let text = String::from_utf8_lossy(&text);
-    let messages: Vec<String> = text.lines().take(100_000).map(|l| json::line_message(l).map_or_else(|| peel::message(l).to_string(), |(m, _)| m)).collect();
+    let messages: Vec<String> = text
+        .lines()
+        .take(100_000)
+        .map(|l| json::line_message(l).map_or_else(|| peel::message(l).to_string(), |(m, _)| m))
+        .collect();
     if messages.is_empty() {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
     for rule in &pack.rules {
         for pattern in &rule.patterns {
-            let hits = messages.iter().filter(|m| pattern.regex.is_match(m)).count();
+            let hits = messages
+                .iter()
+                .filter(|m| pattern.regex.is_match(m))
+                .count();
             let share = hits as f64 / messages.len() as f64;
             if share > BREADTH_LIMIT
                 && let Some(source) = sources.files().find(|s| s.name == rule.origin.file)
@@ -212,12 +270,28 @@ fn breadth(pack: &RulePack, sources: &RuleSources, corpus: &PathBuf) -> Result<V
 
 fn explain(pack: &RulePack, id: &str) -> ExitCode {
     let Some(rule) = pack.rule(id) else {
-        let close: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).filter(|r| r.contains(id) || id.contains(*r)).take(5).collect();
-        eprintln!("error: no rule `{id}`{}", if close.is_empty() { String::new() } else { format!("; did you mean: {}", close.join(", ")) });
+        let close: Vec<&str> = pack
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|r| r.contains(id) || id.contains(*r))
+            .take(5)
+            .collect();
+        eprintln!(
+            "error: no rule `{id}`{}",
+            if close.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean: {}", close.join(", "))
+            }
+        );
         return ExitCode::from(exit::ERROR);
     };
     println!("{} — {}", rule.id, rule.title);
-    println!("class: {}   severity: {}   defined at {}:{}", rule.class, rule.severity, rule.origin.file, rule.origin.line);
+    println!(
+        "class: {}   severity: {}   defined at {}:{}",
+        rule.class, rule.severity, rule.origin.file, rule.origin.line
+    );
     if !rule.description.is_empty() {
         println!("\n{}", rule.description);
     }
@@ -237,7 +311,10 @@ fn explain(pack: &RulePack, id: &str) -> ExitCode {
         println!("\nexplanation: {explain}");
     }
     if !rule.remediation.is_empty() {
-        println!("\nremediation:\n  {}", rule.remediation.replace('\n', "\n  "));
+        println!(
+            "\nremediation:\n  {}",
+            rule.remediation.replace('\n', "\n  ")
+        );
     }
     if !rule.references.is_empty() {
         println!("\nreferences:");

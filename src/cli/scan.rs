@@ -86,13 +86,21 @@ pub struct ScanArgs {
     /// Include elapsed time in the report's stats (off for byte-identical reports).
     #[arg(long)]
     pub timing: bool,
+    /// Show secrets (tokens, keys, passwords in URLs) instead of masking them.
+    #[arg(long)]
+    pub no_redact: bool,
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
 
 /// Scans inputs in parallel; results come back in input order.
-pub fn scan_all(matcher: &Matcher, inputs: &[Input], options: FileOptions, progress: &ProgressBar) -> Vec<FileResult> {
+pub fn scan_all(
+    matcher: &Matcher,
+    inputs: &[Input],
+    options: FileOptions,
+    progress: &ProgressBar,
+) -> Vec<FileResult> {
     inputs
         .par_iter()
         .map(|input| {
@@ -105,10 +113,24 @@ pub fn scan_all(matcher: &Matcher, inputs: &[Input], options: FileOptions, progr
 
 fn progress_bar(inputs: &[Input]) -> ProgressBar {
     let enabled = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let total: u64 = inputs.iter().filter_map(|i| if let Input::Path(p) = i { std::fs::metadata(p).ok().map(|m| m.len()) } else { None }).sum();
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| {
+            if let Input::Path(p) = i {
+                std::fs::metadata(p).ok().map(|m| m.len())
+            } else {
+                None
+            }
+        })
+        .sum();
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     if enabled {
-        bar.set_style(ProgressStyle::with_template("{spinner} scanning [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         let shown = bar.clone();
         // Only show the bar for scans that take more than about a second.
         std::thread::spawn(move || {
@@ -128,29 +150,62 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(threads) = args.threads {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
     }
     let started = Instant::now();
     let pack = Arc::new(loaded.pack);
     let matcher = Matcher::new(Arc::clone(&pack));
     let (inputs, input_errors) = expand(&args.paths);
-    let options = FileOptions { format: args.input_format, scan: ScanOptions { chunk_size: args.chunk_size }, binary: args.binary };
+    let options = FileOptions {
+        format: args.input_format,
+        scan: ScanOptions {
+            chunk_size: args.chunk_size,
+        },
+        binary: args.binary,
+    };
     let progress = progress_bar(&inputs);
     let files = scan_all(&matcher, &inputs, options, &progress);
     progress.finish_and_clear();
-    let problems: Vec<InputProblem> = input_errors.into_iter().map(|e| InputProblem { path: e.path, message: e.message, kind: "error" }).collect();
+    let problems: Vec<InputProblem> = input_errors
+        .into_iter()
+        .map(|e| InputProblem {
+            path: e.path,
+            message: e.message,
+            kind: "error",
+        })
+        .collect();
     let mut report = analyze(&pack, &files, problems);
     if args.timing {
         report.stats.elapsed_ms = Some(started.elapsed().as_millis() as u64);
     }
-    let style = Style { color: args.color.enabled() };
-    let output = if args.matches { render_matches(&pack, &files, args.format, style) } else { render_report(&report, args.format, style) };
+    if !args.no_redact {
+        report::redact::redact_report(&mut report);
+    }
+    let style = Style {
+        color: args.color.enabled(),
+    };
+    let output = if args.matches {
+        render_matches(&pack, &files, args.format, style, !args.no_redact)
+    } else {
+        render_report(&report, args.format, style)
+    };
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(output.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+    if stdout
+        .write_all(output.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
         return ExitCode::from(exit::ERROR); // closed pipe: nothing more to say
     }
     for problem in &report.problems {
-        eprintln!("faultline: {}: {}: {}", problem.kind, problem.path, terminal(&problem.message));
+        eprintln!(
+            "faultline: {}: {}: {}",
+            problem.kind,
+            problem.path,
+            terminal(&problem.message)
+        );
     }
     exit_code(&report, args.fail_on)
 }
@@ -171,22 +226,38 @@ fn render_report(report: &Report, format: OutputFormat, style: Style) -> String 
         OutputFormat::Text => report::text::render(report, style),
         OutputFormat::Json => report::json(report) + "\n",
         OutputFormat::Markdown => report::markdown::render(report),
-        OutputFormat::Jsonl => report.findings.iter().filter_map(|f| serde_json::to_string(f).ok()).map(|l| l + "\n").collect(),
+        OutputFormat::Jsonl => report
+            .findings
+            .iter()
+            .filter_map(|f| serde_json::to_string(f).ok())
+            .map(|l| l + "\n")
+            .collect(),
     }
 }
 
 /// Grep-like output: one line per rule match, in file and line order.
-fn render_matches(pack: &RulePack, files: &[FileResult], format: OutputFormat, style: Style) -> String {
+fn render_matches(
+    pack: &RulePack,
+    files: &[FileResult],
+    format: OutputFormat,
+    style: Style,
+    redact: bool,
+) -> String {
     let mut out = String::new();
     for file in files {
         for m in &file.output.matches {
             let Target::Rule(r) = m.target else { continue };
             let rule = &pack.rules[r];
+            let text = if redact {
+                report::redact::redact(&m.text)
+            } else {
+                std::borrow::Cow::Borrowed(m.text.as_str())
+            };
             match format {
                 OutputFormat::Json | OutputFormat::Jsonl => {
                     let object = serde_json::json!({
                         "path": file.path, "line": m.line, "rule": rule.id, "class": rule.class,
-                        "severity": rule.severity, "text": m.text,
+                        "severity": rule.severity, "text": text,
                     });
                     out.push_str(&object.to_string());
                     out.push('\n');
@@ -194,8 +265,15 @@ fn render_matches(pack: &RulePack, files: &[FileResult], format: OutputFormat, s
                 OutputFormat::Text | OutputFormat::Markdown => {
                     let location = format!("{}:{}:", file.path, m.line);
                     let tag = format!("[{}]", rule.id);
-                    let (location, tag) = if style.color { (format!("\x1b[35m{location}\x1b[0m"), format!("\x1b[1m{tag}\x1b[0m")) } else { (location, tag) };
-                    out.push_str(&format!("{location} {tag} {}\n", terminal(&m.text)));
+                    let (location, tag) = if style.color {
+                        (
+                            format!("\x1b[35m{location}\x1b[0m"),
+                            format!("\x1b[1m{tag}\x1b[0m"),
+                        )
+                    } else {
+                        (location, tag)
+                    };
+                    out.push_str(&format!("{location} {tag} {}\n", terminal(&text)));
                 }
             }
         }

@@ -34,11 +34,24 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
 pub fn parse_csv(bytes: &[u8]) -> Parsed {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect(),
-        Err(e) => return Parsed { records: Vec::new(), error: Some(format!("unreadable CSV header: {e}")) },
+        Ok(h) => h
+            .iter()
+            .map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect(),
+        Err(e) => {
+            return Parsed {
+                records: Vec::new(),
+                error: Some(format!("unreadable CSV header: {e}")),
+            };
+        }
     };
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (date, host, service, status) = (column(&["date", "timestamp"]), column(&["host"]), column(&["service"]), column(&["status"]));
+    let (date, host, service, status) = (
+        column(&["date", "timestamp"]),
+        column(&["host"]),
+        column(&["service"]),
+        column(&["status"]),
+    );
     let content = column(&["content", "message"]);
     let mut records = Vec::new();
     let mut error = None;
@@ -51,9 +64,17 @@ pub fn parse_csv(bytes: &[u8]) -> Parsed {
             }
         };
         let position = row.position().map_or((0, 0), |p| (p.line(), p.byte()));
-        let field = |i: Option<usize>| i.and_then(|i| row.get(i)).map(str::trim).filter(|s| !s.is_empty());
+        let field = |i: Option<usize>| {
+            i.and_then(|i| row.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let Some(raw) = field(content) else { continue };
-        let (text, mut meta) = match serde_json::from_str::<Value>(raw).ok().as_ref().and_then(event_message) {
+        let (text, mut meta) = match serde_json::from_str::<Value>(raw)
+            .ok()
+            .as_ref()
+            .and_then(event_message)
+        {
             Some(parsed) => parsed,
             None => (peel::message(raw).to_string(), Meta::default()),
         };
@@ -61,11 +82,27 @@ pub fn parse_csv(bytes: &[u8]) -> Parsed {
             meta.timestamp = Some(ts);
         }
         meta.level = meta.level.or_else(|| field(status).and_then(Level::parse));
-        let origin = Origin { host: field(host).map(str::to_string), service: field(service).map(str::to_string), ..Origin::default() };
-        meta.origin = Origin { host: meta.origin.host.or(origin.host), service: meta.origin.service.or(origin.service), ..meta.origin };
-        records.push(Record { line: position.0, offset: position.1, text, meta });
+        let origin = Origin {
+            host: field(host).map(str::to_string),
+            service: field(service).map(str::to_string),
+            ..Origin::default()
+        };
+        meta.origin = Origin {
+            host: meta.origin.host.or(origin.host),
+            service: meta.origin.service.or(origin.service),
+            ..meta.origin
+        };
+        records.push(Record {
+            line: position.0,
+            offset: position.1,
+            text,
+            meta,
+        });
     }
-    Parsed { records: chronological(records), error }
+    Parsed {
+        records: chronological(records),
+        error,
+    }
 }
 
 /// Parses a JSON document or a stream of JSON values.
@@ -79,7 +116,11 @@ pub fn parse_json(bytes: &[u8]) -> Parsed {
             None => break,
             Some(Ok(value)) => value,
             Some(Err(e)) => {
-                error = Some(format!("JSON damaged at line {}, column {}: {e}", e.line(), e.column()));
+                error = Some(format!(
+                    "JSON damaged at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                ));
                 break;
             }
         };
@@ -93,21 +134,37 @@ pub fn parse_json(bytes: &[u8]) -> Parsed {
             _ => Vec::new(),
         };
         for item in items {
-            let Some((text, meta)) = event_message(item) else { continue };
+            let Some((text, meta)) = event_message(item) else {
+                continue;
+            };
             let offset = locate(bytes, cursor, end, item);
             cursor = offset.max(cursor);
-            records.push(Record { line: line_of(bytes, offset), offset: offset as u64, text, meta });
+            records.push(Record {
+                line: line_of(bytes, offset),
+                offset: offset as u64,
+                text,
+                meta,
+            });
         }
         cursor = cursor.max(end);
     }
-    Parsed { records: chronological(records), error }
+    Parsed {
+        records: chronological(records),
+        error,
+    }
 }
 
 /// Byte offset of an item's message in the raw document (searched from the
 /// previous item on), so findings point at the right line.
 fn locate(bytes: &[u8], from: usize, to: usize, item: &Value) -> usize {
-    let message = item.get("attributes").and_then(|a| a.get("message")).or_else(|| item.get("message")).or_else(|| item.get("log"));
-    let Some(Value::String(message)) = message else { return from };
+    let message = item
+        .get("attributes")
+        .and_then(|a| a.get("message"))
+        .or_else(|| item.get("message"))
+        .or_else(|| item.get("log"));
+    let Some(Value::String(message)) = message else {
+        return from;
+    };
     let encoded = serde_json::to_string(message).unwrap_or_default();
     let needle = encoded.as_bytes();
     let window = &bytes[from.min(bytes.len())..to.min(bytes.len())];
@@ -117,7 +174,10 @@ fn locate(bytes: &[u8], from: usize, to: usize, item: &Value) -> usize {
 /// Oldest first: newest-first exports are reversed, then a stable sort by
 /// timestamp keeps file order among equal or missing stamps.
 fn chronological(mut records: Vec<Record>) -> Vec<Record> {
-    let stamps: Vec<i128> = records.iter().filter_map(|r| r.meta.timestamp.as_ref().map(|t| t.nanos)).collect();
+    let stamps: Vec<i128> = records
+        .iter()
+        .filter_map(|r| r.meta.timestamp.as_ref().map(|t| t.nanos))
+        .collect();
     if let (Some(first), Some(last)) = (stamps.first(), stamps.last())
         && first > last
     {
@@ -140,20 +200,37 @@ mod tests {
         let parsed = parse_csv(csv.as_bytes());
         assert!(parsed.error.is_none());
         let texts: Vec<&str> = parsed.records.iter().map(|r| r.text.as_str()).collect();
-        assert_eq!(texts, ["started", "line one\nline two", "ERROR [run_id=a] Execution timeout exceeded (60s)"]);
+        assert_eq!(
+            texts,
+            [
+                "started",
+                "line one\nline two",
+                "ERROR [run_id=a] Execution timeout exceeded (60s)"
+            ]
+        );
         assert_eq!(parsed.records[2].line, 2);
-        assert_eq!(parsed.records[0].meta.origin.service.as_deref(), Some("ops"));
+        assert_eq!(
+            parsed.records[0].meta.origin.service.as_deref(),
+            Some("ops")
+        );
     }
 
     #[test]
     fn datadog_api_document_and_render_objects_back_to_back() {
         let doc = "{\n \"data\": [\n  {\"id\":\"2\",\"attributes\":{\"timestamp\":\"2025-10-23T08:57:56Z\",\"message\":\"second\"}},\n  {\"id\":\"1\",\"attributes\":{\"timestamp\":\"2025-10-23T08:57:55Z\",\"message\":\"first\"}}\n ]\n}";
         let parsed = parse_json(doc.as_bytes());
-        let lines: Vec<(u64, &str)> = parsed.records.iter().map(|r| (r.line, r.text.as_str())).collect();
+        let lines: Vec<(u64, &str)> = parsed
+            .records
+            .iter()
+            .map(|r| (r.line, r.text.as_str()))
+            .collect();
         assert_eq!(lines, [(4, "first"), (3, "second")]);
         let render = "{\n \"message\": \"a\",\n \"timestamp\": \"2025-10-23T08:57:55Z\"\n}{\n \"message\": \"b\",\n \"timestamp\": \"2025-10-23T08:57:56Z\"\n}";
         let parsed = parse_json(render.as_bytes());
-        assert_eq!(parsed.records.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 5]);
+        assert_eq!(
+            parsed.records.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 5]
+        );
     }
 
     #[test]

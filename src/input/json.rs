@@ -23,12 +23,19 @@ fn event(value: &Value) -> &Value {
 }
 
 fn str_field<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a str> {
-    keys.iter().find_map(|k| value.get(*k).and_then(Value::as_str))
+    keys.iter()
+        .find_map(|k| value.get(*k).and_then(Value::as_str))
 }
 
 /// A Render label (`{"name": "level", "value": "error"}`) by name.
 fn label<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
-    value.get("labels")?.as_array()?.iter().find(|l| l.get("name").and_then(Value::as_str) == Some(name))?.get("value")?.as_str()
+    value
+        .get("labels")?
+        .as_array()?
+        .iter()
+        .find(|l| l.get("name").and_then(Value::as_str) == Some(name))?
+        .get("value")?
+        .as_str()
 }
 
 /// The message text and metadata of one JSON event, or `None` when the object
@@ -39,30 +46,69 @@ pub fn event_message(value: &Value) -> Option<(String, Meta)> {
     let (text, wrapper_origin) = peel::message_and_origin(raw.trim_end_matches(['\n', '\r']));
     let mut message = text.to_string();
     let nested = ev.get("attributes").unwrap_or(&Value::Null);
-    let stack = str_field(ev, &STACK_KEYS).or_else(|| nested.get("error").and_then(|e| e.get("stack")).and_then(Value::as_str));
+    let stack = str_field(ev, &STACK_KEYS).or_else(|| {
+        nested
+            .get("error")
+            .and_then(|e| e.get("stack"))
+            .and_then(Value::as_str)
+    });
     if let Some(stack) = stack.filter(|s| !message.contains(s.trim())) {
         message.push('\n');
         message.push_str(stack.trim_end());
     }
-    let timestamp = match ev.get("timestamp").or_else(|| TIME_KEYS.iter().find_map(|k| ev.get(*k))) {
+    let timestamp = match ev
+        .get("timestamp")
+        .or_else(|| TIME_KEYS.iter().find_map(|k| ev.get(*k)))
+    {
         Some(Value::String(s)) => find_timestamp(s),
         Some(Value::Number(n)) => n.as_i64().and_then(epoch_stamp),
         _ => None,
     };
-    let level = str_field(ev, &LEVEL_KEYS).or_else(|| label(ev, "level")).and_then(Level::parse);
+    let level = str_field(ev, &LEVEL_KEYS)
+        .or_else(|| label(ev, "level"))
+        .and_then(Level::parse);
     let origin = Origin {
-        service: str_field(ev, &["service"]).or_else(|| label(ev, "resource")).map(str::to_string).or(wrapper_origin.service),
-        host: str_field(ev, &["host", "hostname"]).or_else(|| label(ev, "instance")).map(str::to_string).or(wrapper_origin.host),
-        pod: nested.get("pod_name").or_else(|| nested.get("kubernetes").and_then(|k| k.get("pod_name"))).and_then(Value::as_str).map(str::to_string).or(wrapper_origin.pod),
-        container: nested.get("container_name").and_then(Value::as_str).map(str::to_string).or(wrapper_origin.container),
+        service: str_field(ev, &["service"])
+            .or_else(|| label(ev, "resource"))
+            .map(str::to_string)
+            .or(wrapper_origin.service),
+        host: str_field(ev, &["host", "hostname"])
+            .or_else(|| label(ev, "instance"))
+            .map(str::to_string)
+            .or(wrapper_origin.host),
+        pod: nested
+            .get("pod_name")
+            .or_else(|| nested.get("kubernetes").and_then(|k| k.get("pod_name")))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or(wrapper_origin.pod),
+        container: nested
+            .get("container_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or(wrapper_origin.container),
     };
-    Some((message, Meta { timestamp, level, origin }))
+    Some((
+        message,
+        Meta {
+            timestamp,
+            level,
+            origin,
+        },
+    ))
 }
 
 /// Epoch numbers: seconds or milliseconds (Datadog uses milliseconds).
 fn epoch_stamp(n: i64) -> Option<Stamp> {
-    let ts = if n > 100_000_000_000 { jiff::Timestamp::from_millisecond(n).ok()? } else { jiff::Timestamp::from_second(n).ok()? };
-    Some(Stamp { nanos: ts.as_nanosecond(), text: ts.to_string() })
+    let ts = if n > 100_000_000_000 {
+        jiff::Timestamp::from_millisecond(n).ok()?
+    } else {
+        jiff::Timestamp::from_second(n).ok()?
+    };
+    Some(Stamp {
+        nanos: ts.as_nanosecond(),
+        text: ts.to_string(),
+    })
 }
 
 /// Parses one JSON-lines line; `None` if it is not a JSON log event.
@@ -82,7 +128,10 @@ mod tests {
     #[test]
     fn docker_json_file_line() {
         let (msg, meta) = line_message(r#"{"log":"TypeError: Client.__init__() got an unexpected keyword argument \u0027proxies\u0027\n","stream":"stderr","time":"2025-10-23T08:57:55.403024419Z"}"#).expect("event");
-        assert_eq!(msg, "TypeError: Client.__init__() got an unexpected keyword argument 'proxies'");
+        assert_eq!(
+            msg,
+            "TypeError: Client.__init__() got an unexpected keyword argument 'proxies'"
+        );
         assert!(meta.timestamp.is_some());
     }
 

@@ -37,7 +37,9 @@ impl Level {
             "info" | "notice" | "ok" | "information" => Level::Info,
             "warn" | "warning" => Level::Warning,
             "error" | "err" => Level::Error,
-            "critical" | "crit" | "fatal" | "emerg" | "emergency" | "alert" | "panic" => Level::Critical,
+            "critical" | "crit" | "fatal" | "emerg" | "emergency" | "alert" | "panic" => {
+                Level::Critical
+            }
             _ => return None,
         })
     }
@@ -58,7 +60,10 @@ impl Stamp {
     fn from_civil(dt: DateTime, offset_seconds: i32) -> Option<Stamp> {
         let offset = Offset::from_seconds(offset_seconds).ok()?;
         let ts = offset.to_timestamp(dt).ok()?;
-        Some(Stamp { nanos: ts.as_nanosecond(), text: ts.to_string() })
+        Some(Stamp {
+            nanos: ts.as_nanosecond(),
+            text: ts.to_string(),
+        })
     }
 }
 
@@ -96,7 +101,10 @@ static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: (AM|PM))?").expect("valid regex")
 });
 static LEVEL_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s\[:/|])(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|FATAL)(?:$|[\s\]:/|])").expect("valid regex")
+    Regex::new(
+        r"(?:^|[\s\[:/|])(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|FATAL)(?:$|[\s\]:/|])",
+    )
+    .expect("valid regex")
 });
 
 /// The first timestamp in `text` (searched in its first 160 bytes).
@@ -122,9 +130,11 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
         return Stamp::from_civil(dt, offset);
     }
     let c = MONTH_DAY.captures(head)?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == &c[1])? as i8
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == &c[1])? as i8
         + 1;
     let mut hour: i8 = c[3].parse().ok()?;
     match c.get(6).map(|m| m.as_str()) {
@@ -132,7 +142,16 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
         Some("AM") if hour == 12 => hour = 0,
         _ => {}
     }
-    let dt = DateTime::new(1970, month, c[2].parse().ok()?, hour, c[4].parse().ok()?, c[5].parse().ok()?, 0).ok()?;
+    let dt = DateTime::new(
+        1970,
+        month,
+        c[2].parse().ok()?,
+        hour,
+        c[4].parse().ok()?,
+        c[5].parse().ok()?,
+        0,
+    )
+    .ok()?;
     Stamp::from_civil(dt, 0)
 }
 
@@ -150,7 +169,9 @@ fn parse_offset(text: &str) -> Option<i32> {
 /// The first level word in the head of `text` (`ERROR:app:`, `[ERROR]`,
 /// `: ERROR/MainProcess]`, `2026-.. ERROR app:`).
 pub fn find_level(text: &str) -> Option<Level> {
-    LEVEL_WORD.captures(head(text, 120)).and_then(|c| Level::parse(&c[1]))
+    LEVEL_WORD
+        .captures(head(text, 120))
+        .and_then(|c| Level::parse(&c[1]))
 }
 
 fn head(text: &str, max: usize) -> &str {
@@ -188,8 +209,14 @@ mod tests {
     #[test]
     fn finds_levels_in_common_wrappers() {
         assert_eq!(find_level("ERROR:app.x:boom"), Some(Level::Error));
-        assert_eq!(find_level("[2025-10-23 08:57:55,402: WARNING/MainProcess] x"), Some(Level::Warning));
-        assert_eq!(find_level("[2025-10-23 08:57:55 +0000] [7] [CRITICAL] WORKER TIMEOUT"), Some(Level::Critical));
+        assert_eq!(
+            find_level("[2025-10-23 08:57:55,402: WARNING/MainProcess] x"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            find_level("[2025-10-23 08:57:55 +0000] [7] [CRITICAL] WORKER TIMEOUT"),
+            Some(Level::Critical)
+        );
         assert_eq!(find_level("Informational text"), None);
     }
 }

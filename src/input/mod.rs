@@ -2,6 +2,7 @@
 //! gzip archives) and what format they are in.
 
 pub mod document;
+pub mod follow;
 pub mod format;
 pub mod json;
 pub mod meta;

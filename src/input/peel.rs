@@ -45,7 +45,9 @@ static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
 
 /// Cheap test: can this line start with a wrapper at all?
 fn may_be_wrapped(line: &str) -> bool {
-    line.as_bytes().first().is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b'<'))
+    line.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'[' | b'<'))
 }
 
 /// The message inside `line`, with every wrapper removed.
@@ -95,7 +97,9 @@ mod tests {
 
     #[test]
     fn peels_nested_kubectl_wrappers() {
-        let (msg, origin) = message_and_origin("[pod/agent-worker-5bdd5/worker] 2026-01-14T08:59:13.402118Z ERROR boom");
+        let (msg, origin) = message_and_origin(
+            "[pod/agent-worker-5bdd5/worker] 2026-01-14T08:59:13.402118Z ERROR boom",
+        );
         assert_eq!(msg, "ERROR boom");
         assert_eq!(origin.pod.as_deref(), Some("agent-worker-5bdd5"));
         assert_eq!(origin.container.as_deref(), Some("worker"));
@@ -103,18 +107,38 @@ mod tests {
 
     #[test]
     fn peels_cri_render_syslog_heroku_compose() {
-        assert_eq!(message("2025-10-23T08:57:55.403024419Z stderr F Traceback (most recent call last):"), "Traceback (most recent call last):");
-        assert_eq!(message("Oct 7 03:14:09 PM  ModuleNotFoundError: x"), "ModuleNotFoundError: x");
+        assert_eq!(
+            message("2025-10-23T08:57:55.403024419Z stderr F Traceback (most recent call last):"),
+            "Traceback (most recent call last):"
+        );
+        assert_eq!(
+            message("Oct 7 03:14:09 PM  ModuleNotFoundError: x"),
+            "ModuleNotFoundError: x"
+        );
         assert_eq!(message("2025-10-23 08:57:55  hello"), "hello");
-        assert_eq!(message("<134>1 2025-10-23T08:57:55-07:00 ops-worker srv-abc 1 - - boom"), "boom");
-        assert_eq!(message("2025-10-23T08:57:55.403024+00:00 heroku[web.1]: State changed from up to crashed"), "State changed from up to crashed");
-        assert_eq!(message("worker-1  | [2025-06-02 14:11:03,511: ERROR/MainProcess] x"), "[2025-06-02 14:11:03,511: ERROR/MainProcess] x");
+        assert_eq!(
+            message("<134>1 2025-10-23T08:57:55-07:00 ops-worker srv-abc 1 - - boom"),
+            "boom"
+        );
+        assert_eq!(
+            message(
+                "2025-10-23T08:57:55.403024+00:00 heroku[web.1]: State changed from up to crashed"
+            ),
+            "State changed from up to crashed"
+        );
+        assert_eq!(
+            message("worker-1  | [2025-06-02 14:11:03,511: ERROR/MainProcess] x"),
+            "[2025-06-02 14:11:03,511: ERROR/MainProcess] x"
+        );
         assert_eq!(message("Oct 23 08:57:55 host1 app[123]: boom"), "boom");
     }
 
     #[test]
     fn leaves_application_prefixes_alone() {
-        assert_eq!(message("2026-01-14 08:59:13,402 ERROR app.agent.planner: x"), "2026-01-14 08:59:13,402 ERROR app.agent.planner: x");
+        assert_eq!(
+            message("2026-01-14 08:59:13,402 ERROR app.agent.planner: x"),
+            "2026-01-14 08:59:13,402 ERROR app.agent.planner: x"
+        );
         assert_eq!(message("INFO:__main__:started"), "INFO:__main__:started");
     }
 }

@@ -45,16 +45,25 @@ pub fn expand(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
         let path = Path::new(arg);
         if path.symlink_metadata().is_err() && arg.contains(['*', '?', '[', '{']) {
             match expand_glob(arg) {
-                Ok(found) if found.is_empty() => errors.push(InputError { path: arg.clone(), message: "glob matched no files".into() }),
+                Ok(found) if found.is_empty() => errors.push(InputError {
+                    path: arg.clone(),
+                    message: "glob matched no files".into(),
+                }),
                 Ok(found) => inputs.extend(found.into_iter().map(Input::Path)),
-                Err(message) => errors.push(InputError { path: arg.clone(), message }),
+                Err(message) => errors.push(InputError {
+                    path: arg.clone(),
+                    message,
+                }),
             }
             continue;
         }
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors, &mut Vec::new()),
             Ok(_) => inputs.push(Input::Path(path.to_path_buf())),
-            Err(e) => errors.push(InputError { path: arg.clone(), message: io_message(&e) }),
+            Err(e) => errors.push(InputError {
+                path: arg.clone(),
+                message: io_message(&e),
+            }),
         }
     }
     (inputs, errors)
@@ -69,23 +78,37 @@ pub fn io_message(error: &io::Error) -> String {
     }
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>, visited: &mut Vec<PathBuf>) {
+fn walk(
+    dir: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+    visited: &mut Vec<PathBuf>,
+) {
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if visited.contains(&canonical) {
-        errors.push(InputError { path: dir.display().to_string(), message: "directory already visited (symlink loop), skipped".into() });
+        errors.push(InputError {
+            path: dir.display().to_string(),
+            message: "directory already visited (symlink loop), skipped".into(),
+        });
         return;
     }
     visited.push(canonical);
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
         Err(e) => {
-            errors.push(InputError { path: dir.display().to_string(), message: io_message(&e) });
+            errors.push(InputError {
+                path: dir.display().to_string(),
+                message: io_message(&e),
+            });
             return;
         }
     };
     entries.sort();
     for entry in entries {
-        let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -93,23 +116,45 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>, visit
             Ok(meta) if meta.is_dir() => walk(&entry, inputs, errors, visited),
             Ok(meta) if meta.is_file() => inputs.push(Input::Path(entry)),
             Ok(_) => {} // FIFOs, sockets, devices inside directories are skipped silently, as ripgrep does
-            Err(e) => errors.push(InputError { path: entry.display().to_string(), message: io_message(&e) }),
+            Err(e) => errors.push(InputError {
+                path: entry.display().to_string(),
+                message: io_message(&e),
+            }),
         }
     }
     visited.pop();
 }
 
 fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let glob = globset::GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| format!("invalid glob: {e}"))?.compile_matcher();
+    let glob = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid glob: {e}"))?
+        .compile_matcher();
     // Walk from the longest literal directory prefix.
-    let literal: PathBuf = Path::new(pattern).components().take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[', '{'])).collect();
-    let root = if literal.as_os_str().is_empty() { PathBuf::from(".") } else { literal };
+    let literal: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| {
+            !c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', '{'])
+        })
+        .collect();
+    let root = if literal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        literal
+    };
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     if root.is_dir() {
         walk(&root, &mut inputs, &mut errors, &mut Vec::new());
     }
-    let strip_dot = |p: &Path| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
+    let strip_dot = |p: &Path| {
+        p.strip_prefix(".")
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
     Ok(inputs
         .into_iter()
         .filter_map(|i| match i {
@@ -143,7 +188,9 @@ pub fn open(input: &Input) -> Result<Opened, String> {
         return Err("is a directory".into());
     }
     if !meta.is_file() {
-        return Err("not a regular file (FIFO, socket or device); not read, to avoid blocking".into());
+        return Err(
+            "not a regular file (FIFO, socket or device); not read, to avoid blocking".into(),
+        );
     }
     let mut file = File::open(path).map_err(|e| io_message(&e))?;
     let mut magic = [0u8; 2];
@@ -155,7 +202,9 @@ pub fn open(input: &Input) -> Result<Opened, String> {
     }
     let file = File::open(path).map_err(|e| io_message(&e))?;
     if is_gzip {
-        return Ok(Opened::Stream(Box::new(MultiGzDecoder::new(io::BufReader::new(file)))));
+        return Ok(Opened::Stream(Box::new(MultiGzDecoder::new(
+            io::BufReader::new(file),
+        ))));
     }
     if meta.len() == 0 {
         return Ok(Opened::Bytes(Vec::new()));
@@ -187,7 +236,10 @@ fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Reads the first `n` bytes of a stream, returning them and a reader that
 /// yields the whole stream again (peeked bytes first).
-pub fn peek(mut stream: Box<dyn Read + Send>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+pub fn peek(
+    mut stream: Box<dyn Read + Send>,
+    n: usize,
+) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
     let mut head = vec![0u8; n];
     let got = read_up_to(&mut stream, &mut head)?;
     head.truncate(got);
@@ -200,9 +252,14 @@ pub fn peek(mut stream: Box<dyn Read + Send>, n: usize) -> io::Result<(Vec<u8>, 
 /// and unreadable files.
 pub fn read_lines(path: &str, from: u64, count: usize) -> Vec<(u64, String)> {
     use std::io::BufRead;
-    let Ok(file) = File::open(path) else { return Vec::new() };
+    let Ok(file) = File::open(path) else {
+        return Vec::new();
+    };
     let mut magic = [0u8; 2];
-    if File::open(path).and_then(|mut f| read_up_to(&mut f, &mut magic)).is_ok_and(|n| n == 2 && magic == GZIP_MAGIC) {
+    if File::open(path)
+        .and_then(|mut f| read_up_to(&mut f, &mut magic))
+        .is_ok_and(|n| n == 2 && magic == GZIP_MAGIC)
+    {
         return Vec::new();
     }
     io::BufReader::new(file)
@@ -210,6 +267,13 @@ pub fn read_lines(path: &str, from: u64, count: usize) -> Vec<(u64, String)> {
         .enumerate()
         .skip(from.saturating_sub(1) as usize)
         .take(count)
-        .map_while(|(i, line)| line.ok().map(|l| (i as u64 + 1, super::peel::message(String::from_utf8_lossy(&l).trim_end()).to_string())))
+        .map_while(|(i, line)| {
+            line.ok().map(|l| {
+                (
+                    i as u64 + 1,
+                    super::peel::message(String::from_utf8_lossy(&l).trim_end()).to_string(),
+                )
+            })
+        })
         .collect()
 }

@@ -24,7 +24,7 @@ fn is_header(line: &str) -> bool {
 
 fn is_chain_marker(line: &str) -> bool {
     let t = line.trim();
-    CHAIN_MARKERS.iter().any(|m| t == *m)
+    CHAIN_MARKERS.contains(&t)
 }
 
 /// Whether `line` looks like the final line of a traceback
@@ -35,9 +35,12 @@ pub fn is_exception_line(line: &str) -> bool {
     let name = &t[..name_end];
     !name.is_empty()
         && !name.contains(' ')
-        && name.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && name.split('.').all(|part| {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
         && name.rsplit('.').next().is_some_and(|last| {
-            last.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && last.chars().any(|c| c.is_ascii_lowercase())
+            last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && last.chars().any(|c| c.is_ascii_lowercase())
         })
 }
 
@@ -89,8 +92,13 @@ pub fn traceback_start(end: usize, mut line: impl FnMut(usize) -> Option<String>
         }
         // A source line or caret line belongs to the frame line just above it
         // (or two above, with a caret line after the source line).
-        let above_is_frame = |k: usize, line: &mut dyn FnMut(usize) -> Option<String>| k > 0 && line(k - 1).is_some_and(|t| is_frame(&t));
-        if above_is_frame(i, &mut line) || (i > 1 && above_is_frame(i - 1, &mut line)) || text.trim_start().starts_with("[Previous line repeated") {
+        let above_is_frame = |k: usize, line: &mut dyn FnMut(usize) -> Option<String>| {
+            k > 0 && line(k - 1).is_some_and(|t| is_frame(&t))
+        };
+        if above_is_frame(i, &mut line)
+            || (i > 1 && above_is_frame(i - 1, &mut line))
+            || text.trim_start().starts_with("[Previous line repeated")
+        {
             continue;
         }
         // Anything else means this was not a traceback after all.

@@ -10,13 +10,33 @@ use super::sanitize::markdown as md;
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# faultline report\n\n");
     if report.root_causes.is_empty() {
-        let _ = writeln!(out, "**No root cause found.** {}\n", report.verdict_note.as_deref().map(md).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "**No root cause found.** {}\n",
+            report.verdict_note.as_deref().map(md).unwrap_or_default()
+        );
     }
     for cause in &report.root_causes {
-        let _ = writeln!(out, "## Root cause: {} (`{}`, {}, {})\n", md(&cause.title), cause.rule, cause.class, cause.severity);
+        let _ = writeln!(
+            out,
+            "## Root cause: {} (`{}`, {}, {})\n",
+            md(&cause.title),
+            cause.rule,
+            cause.class,
+            cause.severity
+        );
         let _ = writeln!(out, "{}\n", md(&cause.explanation));
         if cause.chain.len() > 1 {
-            let _ = writeln!(out, "Chain: {}\n", cause.chain.iter().map(|c| md(c)).collect::<Vec<_>>().join(" → "));
+            let _ = writeln!(
+                out,
+                "Chain: {}\n",
+                cause
+                    .chain
+                    .iter()
+                    .map(|c| md(c))
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            );
         }
         let _ = writeln!(out, "Evidence:\n");
         for e in &cause.evidence {
@@ -33,7 +53,16 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "\n**Fix:** {}\n", md(&cause.remediation));
         }
         if !cause.symptoms.is_empty() {
-            let _ = writeln!(out, "Symptoms: {}\n", cause.symptoms.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "Symptoms: {}\n",
+                cause
+                    .symptoms
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
     }
     for sequence in &report.sequences {
@@ -43,7 +72,12 @@ pub fn render(report: &Report) -> String {
                 RunStatus::Stalled => "stalled",
                 RunStatus::Running => "running",
             };
-            let _ = writeln!(out, "## Sequence: {} — run {} ({status})\n", md(&sequence.title), n + 1);
+            let _ = writeln!(
+                out,
+                "## Sequence: {} — run {} ({status})\n",
+                md(&sequence.title),
+                n + 1
+            );
             out.push_str("| | Milestone | Where |\n|---|---|---|\n");
             for step in &run.steps {
                 let (mark, at) = match &step.at {
@@ -56,13 +90,28 @@ pub fn render(report: &Report) -> String {
         }
     }
     if !report.findings.is_empty() {
-        out.push_str("## Findings\n\n| Severity | Rule | Class | Count | First |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "## Findings\n\n| Severity | Rule | Class | Count | First |\n|---|---|---|---|---|\n",
+        );
         for f in &report.findings {
-            let _ = writeln!(out, "| {} | `{}` | {} | {} | {}:{} |", f.severity, f.rule, f.class, f.count, md(&f.first.path), f.first.line);
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {}:{} |",
+                f.severity,
+                f.rule,
+                f.class,
+                f.count,
+                md(&f.first.path),
+                f.first.line
+            );
         }
         out.push('\n');
     }
     let s = &report.stats;
-    let _ = writeln!(out, "_{} files, {} lines, {} bytes, {} matches._", s.files, s.lines, s.bytes, s.matches);
+    let _ = writeln!(
+        out,
+        "_{} files, {} lines, {} bytes, {} matches._",
+        s.files, s.lines, s.bytes, s.matches
+    );
     out
 }

@@ -2,6 +2,7 @@
 //! render; every decision was made by analyze.
 
 pub mod markdown;
+pub mod redact;
 pub mod sanitize;
 pub mod text;
 

@@ -44,6 +44,9 @@ mod tests {
 
     #[test]
     fn markdown_cannot_inject_html_or_links() {
-        assert_eq!(markdown("<img src=x> [a](http://x) | b"), "&lt;img src=x&gt; \\[a\\](http://x) \\| b");
+        assert_eq!(
+            markdown("<img src=x> [a](http://x) | b"),
+            "&lt;img src=x&gt; \\[a\\](http://x) \\| b"
+        );
     }
 }

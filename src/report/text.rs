@@ -16,7 +16,11 @@ pub struct Style {
 
 impl Style {
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
     fn bold(self, text: &str) -> String {
         self.paint("1", text)
@@ -34,7 +38,11 @@ impl Style {
         self.paint(code, severity.as_str())
     }
     fn mark(self, ok: bool) -> String {
-        if ok { self.paint("32", "✔") } else { self.paint("31", "✘") }
+        if ok {
+            self.paint("32", "✔")
+        } else {
+            self.paint("31", "✘")
+        }
     }
 }
 
@@ -46,7 +54,12 @@ fn location(e: &Evidence) -> String {
 }
 
 fn write_evidence(out: &mut String, style: Style, e: &Evidence, indent: &str) {
-    let _ = writeln!(out, "{indent}{}  {}", style.dim(&location(e)), terminal(&e.text));
+    let _ = writeln!(
+        out,
+        "{indent}{}  {}",
+        style.dim(&location(e)),
+        terminal(&e.text)
+    );
     if !e.traceback.is_empty() {
         for line in &e.traceback {
             let _ = writeln!(out, "{indent}    {}", style.dim(&terminal(line)));
@@ -65,7 +78,15 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     for (i, cause) in report.root_causes.iter().enumerate() {
         let heading = if i == 0 { "ROOT CAUSE" } else { "ALSO A CAUSE" };
-        let _ = writeln!(out, "{} [{}] {} ({}, {})", style.bold(heading), style.severity(cause.severity), style.bold(&cause.title), cause.rule, cause.class);
+        let _ = writeln!(
+            out,
+            "{} [{}] {} ({}, {})",
+            style.bold(heading),
+            style.severity(cause.severity),
+            style.bold(&cause.title),
+            cause.rule,
+            cause.class
+        );
         let _ = writeln!(out, "  {}", terminal(&cause.explanation));
         if cause.chain.len() > 1 {
             let _ = writeln!(out, "  chain: {}", cause.chain.join(" → "));
@@ -75,14 +96,26 @@ pub fn render(report: &Report, style: Style) -> String {
             write_evidence(&mut out, style, e, "    ");
         }
         if !cause.remediation.is_empty() {
-            let _ = writeln!(out, "  fix: {}", cause.remediation.replace('\n', "\n       "));
+            let _ = writeln!(
+                out,
+                "  fix: {}",
+                cause.remediation.replace('\n', "\n       ")
+            );
         }
         if !cause.references.is_empty() {
             let _ = writeln!(out, "  see: {}", cause.references.join("; "));
         }
         for symptom in &cause.symptoms {
             if let Some(f) = report.findings.iter().find(|f| &f.rule == symptom) {
-                let _ = writeln!(out, "  symptom: [{}] {} ×{}  {}:{}", style.severity(f.severity), f.title, f.count, f.first.path, f.first.line);
+                let _ = writeln!(
+                    out,
+                    "  symptom: [{}] {} ×{}  {}:{}",
+                    style.severity(f.severity),
+                    f.title,
+                    f.count,
+                    f.first.path,
+                    f.first.line
+                );
             }
         }
         out.push('\n');
@@ -90,58 +123,119 @@ pub fn render(report: &Report, style: Style) -> String {
     for sequence in &report.sequences {
         write_sequence(&mut out, style, sequence);
     }
-    let shown: Vec<&String> = report.root_causes.iter().flat_map(|c| std::iter::once(&c.rule).chain(&c.symptoms)).collect();
-    let others: Vec<&Finding> = report.findings.iter().filter(|f| !shown.contains(&&f.rule)).collect();
+    let shown: Vec<&String> = report
+        .root_causes
+        .iter()
+        .flat_map(|c| std::iter::once(&c.rule).chain(&c.symptoms))
+        .collect();
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !shown.contains(&&f.rule))
+        .collect();
     if !others.is_empty() {
         let _ = writeln!(out, "{}", style.bold("OTHER FINDINGS"));
         for f in others {
-            let _ = writeln!(out, "  [{}] {} ×{} ({})  {}:{}", style.severity(f.severity), f.title, f.count, f.rule, f.first.path, f.first.line);
+            let _ = writeln!(
+                out,
+                "  [{}] {} ×{} ({})  {}:{}",
+                style.severity(f.severity),
+                f.title,
+                f.count,
+                f.rule,
+                f.first.path,
+                f.first.line
+            );
             let _ = writeln!(out, "      {}", terminal(&f.evidence[0].text));
         }
         out.push('\n');
     }
     for problem in &report.problems {
-        let _ = writeln!(out, "{}: {}: {}", problem.kind, problem.path, terminal(&problem.message));
+        let _ = writeln!(
+            out,
+            "{}: {}: {}",
+            problem.kind,
+            problem.path,
+            terminal(&problem.message)
+        );
     }
     let s = &report.stats;
-    let _ = writeln!(out, "{}", style.dim(&format!("{} files, {} lines, {} bytes, {} matches, {} rules", s.files, s.lines, s.bytes, s.matches, s.rules)));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "{} files, {} lines, {} bytes, {} matches, {} rules",
+            s.files, s.lines, s.bytes, s.matches, s.rules
+        ))
+    );
     out
 }
 
 fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
     for (n, run) in sequence.runs.iter().enumerate() {
-        let key = run.key.as_deref().map(|k| format!(" {k}")).unwrap_or_default();
+        let key = run
+            .key
+            .as_deref()
+            .map(|k| format!(" {k}"))
+            .unwrap_or_default();
         let status = match run.status {
             RunStatus::Completed => style.paint("32", "completed"),
             RunStatus::Stalled => style.paint("31", "stalled"),
             RunStatus::Running => style.paint("33", "running"),
         };
-        let _ = writeln!(out, "{} {} run {}{key}: {status} ({}/{})", style.bold("SEQUENCE"), sequence.title, n + 1, run.reached.len(), run.steps.len());
+        let _ = writeln!(
+            out,
+            "{} {} run {}{key}: {status} ({}/{})",
+            style.bold("SEQUENCE"),
+            sequence.title,
+            n + 1,
+            run.reached.len(),
+            run.steps.len()
+        );
         for step in &run.steps {
             match &step.at {
                 Some(at) => {
-                    let _ = writeln!(out, "  {} {}  {}", style.mark(true), step.title, style.dim(&location(at)));
+                    let _ = writeln!(
+                        out,
+                        "  {} {}  {}",
+                        style.mark(true),
+                        step.title,
+                        style.dim(&location(at))
+                    );
                 }
                 None => {
                     let _ = writeln!(out, "  {} {}", style.mark(false), step.title);
                 }
             }
             if run.first_missing.as_ref() == Some(&step.id) && !run.stall_findings.is_empty() {
-                let _ = writeln!(out, "      ↳ stalled here after: {}", run.stall_findings.join(", "));
+                let _ = writeln!(
+                    out,
+                    "      ↳ stalled here after: {}",
+                    run.stall_findings.join(", ")
+                );
             }
         }
         if !run.out_of_order.is_empty() {
             let _ = writeln!(out, "  out of order: {}", run.out_of_order.join(", "));
         }
         if !run.unexplained_stall.is_empty() {
-            let _ = writeln!(out, "  no signature explains this stall; the lines after the last milestone:");
+            let _ = writeln!(
+                out,
+                "  no signature explains this stall; the lines after the last milestone:"
+            );
             for e in &run.unexplained_stall {
                 write_evidence(out, style, e, "    ");
             }
         }
     }
     if sequence.total_runs > sequence.runs.len() {
-        let _ = writeln!(out, "  … {} runs in all, {} completed; {} shown", sequence.total_runs, sequence.completed_runs, sequence.runs.len());
+        let _ = writeln!(
+            out,
+            "  … {} runs in all, {} completed; {} shown",
+            sequence.total_runs,
+            sequence.completed_runs,
+            sequence.runs.len()
+        );
     }
     out.push('\n');
 }

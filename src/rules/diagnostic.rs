@@ -39,23 +39,57 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at a YAML location, underlining the token that starts there.
-    pub fn error(code: &'static str, source: &Arc<SourceText>, at: Location, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        source: &Arc<SourceText>,
+        at: Location,
+        message: impl Into<String>,
+    ) -> Self {
         let span = token_span(&source.text, at);
-        Diagnostic { level: Level::Error, code, message: message.into(), source: Arc::clone(source), span, hint: None }
+        Diagnostic {
+            level: Level::Error,
+            code,
+            message: message.into(),
+            source: Arc::clone(source),
+            span,
+            hint: None,
+        }
     }
 
     /// A warning at a YAML location.
-    pub fn warning(code: &'static str, source: &Arc<SourceText>, at: Location, message: impl Into<String>) -> Self {
-        Diagnostic { level: Level::Warning, ..Diagnostic::error(code, source, at, message) }
+    pub fn warning(
+        code: &'static str,
+        source: &Arc<SourceText>,
+        at: Location,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::error(code, source, at, message)
+        }
     }
 
     /// A diagnostic at the start of a 1-based line (for checks made after loading).
-    pub fn at_line(level: Level, code: &'static str, source: &Arc<SourceText>, line: u64, message: impl Into<String>) -> Self {
+    pub fn at_line(
+        level: Level,
+        code: &'static str,
+        source: &Arc<SourceText>,
+        line: u64,
+        message: impl Into<String>,
+    ) -> Self {
         let start = offset_of(&source.text, line, 1);
-        let indent = source.text[start..].len() - source.text[start..].trim_start_matches([' ', '-']).len();
+        let indent =
+            source.text[start..].len() - source.text[start..].trim_start_matches([' ', '-']).len();
         let start = start + indent;
         let span = start..line_end(&source.text, start).max(start);
-        Diagnostic { level, code, message: message.into(), source: Arc::clone(source), span, hint: None }
+        Diagnostic {
+            level,
+            code,
+            message: message.into(),
+            source: Arc::clone(source),
+            span,
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -110,7 +144,11 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        write!(f, "{}:{line}:{column}: {level}[{}]: {}", self.source.name, self.code, self.message)
+        write!(
+            f,
+            "{}:{line}:{column}: {level}[{}]: {}",
+            self.source.name, self.code, self.message
+        )
     }
 }
 
@@ -120,7 +158,10 @@ pub fn offset_of(text: &str, line: u64, column: u64) -> usize {
     for (index, l) in text.split_inclusive('\n').enumerate() {
         if index as u64 + 1 == line {
             let skip = column.saturating_sub(1) as usize;
-            return offset + l.char_indices().nth(skip).map_or(l.trim_end_matches('\n').len(), |(i, _)| i);
+            return offset
+                + l.char_indices()
+                    .nth(skip)
+                    .map_or(l.trim_end_matches('\n').len(), |(i, _)| i);
         }
         offset += l.len();
     }
@@ -144,7 +185,11 @@ fn token_span(text: &str, at: Location) -> std::ops::Range<usize> {
         Some(quote @ ('"' | '\'')) => rest[1..].find(quote).map_or(end, |i| start + i + 2),
         _ => start + rest.trim_end().len(),
     };
-    if end > start { start..end } else { start..(start + 1).min(text.len()).max(start) }
+    if end > start {
+        start..end
+    } else {
+        start..(start + 1).min(text.len()).max(start)
+    }
 }
 
 fn scalar_content_start(text: &str, start: usize) -> usize {

@@ -43,7 +43,9 @@ fn piece(hir: &Hir) -> Piece {
             Ok(s) => Piece::Text(s.to_string(), false),
             Err(_) => Piece::Break,
         },
-        HirKind::Class(class) => folded_char(class).map_or(Piece::Break, |c| Piece::Text(c.to_string(), true)),
+        HirKind::Class(class) => {
+            folded_char(class).map_or(Piece::Break, |c| Piece::Text(c.to_string(), true))
+        }
         HirKind::Look(_) | HirKind::Empty => Piece::Neutral,
         _ => Piece::Break,
     }
@@ -54,11 +56,18 @@ fn piece(hir: &Hir) -> Piece {
 fn folded_char(class: &Class) -> Option<char> {
     let chars: Vec<char> = match class {
         Class::Unicode(u) => u.iter().flat_map(|r| r.start()..=r.end()).take(5).collect(),
-        Class::Bytes(b) => b.iter().flat_map(|r| r.start()..=r.end()).take(5).map(char::from).collect(),
+        Class::Bytes(b) => b
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .take(5)
+            .map(char::from)
+            .collect(),
     };
     let ascii: Vec<char> = chars.iter().copied().filter(char::is_ascii).collect();
     match ascii.as_slice() {
-        [a, b] if a.is_ascii_alphabetic() && a.eq_ignore_ascii_case(b) && a != b => Some(a.to_ascii_lowercase()),
+        [a, b] if a.is_ascii_alphabetic() && a.eq_ignore_ascii_case(b) && a != b => {
+            Some(a.to_ascii_lowercase())
+        }
         _ => None,
     }
 }
@@ -79,9 +88,17 @@ fn cover(hir: &Hir) -> Option<Vec<Needle>> {
     match hir.kind() {
         HirKind::Literal(Literal(bytes)) => {
             let text = String::from_utf8_lossy(bytes).into_owned();
-            Some(vec![Needle { text, case_insensitive: false }])
+            Some(vec![Needle {
+                text,
+                case_insensitive: false,
+            }])
         }
-        HirKind::Class(class) => folded_char(class).map(|c| vec![Needle { text: c.to_string(), case_insensitive: true }]),
+        HirKind::Class(class) => folded_char(class).map(|c| {
+            vec![Needle {
+                text: c.to_string(),
+                case_insensitive: true,
+            }]
+        }),
         HirKind::Capture(capture) => cover(&capture.sub),
         HirKind::Repetition(rep) if rep.min >= 1 => cover(&rep.sub),
         HirKind::Alternation(branches) => {
@@ -97,7 +114,10 @@ fn cover(hir: &Hir) -> Option<Vec<Needle>> {
             let mut run_folded = false;
             let flush = |run: &mut String, folded: &mut bool, best: &mut Option<Vec<Needle>>| {
                 if !run.is_empty() {
-                    let needle = Needle { text: std::mem::take(run), case_insensitive: *folded };
+                    let needle = Needle {
+                        text: std::mem::take(run),
+                        case_insensitive: *folded,
+                    };
                     *best = better(best.take(), Some(vec![needle]));
                 }
                 *folded = false;
@@ -128,23 +148,36 @@ mod tests {
 
     fn needles(pattern: &str) -> Option<Vec<String>> {
         let hir = regex_syntax::parse(pattern).ok()?;
-        required_needles(&hir).map(|v| v.into_iter().map(|n| format!("{}{}", n.text, if n.case_insensitive { "/i" } else { "" })).collect())
+        required_needles(&hir).map(|v| {
+            v.into_iter()
+                .map(|n| format!("{}{}", n.text, if n.case_insensitive { "/i" } else { "" }))
+                .collect()
+        })
     }
 
     #[test]
     fn picks_the_longest_run_of_a_concatenation() {
-        assert_eq!(needles(r"No module named '(?P<m>[\w.]+)'"), Some(vec!["No module named '".into()]));
+        assert_eq!(
+            needles(r"No module named '(?P<m>[\w.]+)'"),
+            Some(vec!["No module named '".into()])
+        );
     }
 
     #[test]
     fn alternation_needs_a_needle_per_branch() {
-        assert_eq!(needles(r"(OOMKilled|Killed by OOM)"), Some(vec!["Killed by OOM".into(), "OOMKilled".into()]));
+        assert_eq!(
+            needles(r"(OOMKilled|Killed by OOM)"),
+            Some(vec!["Killed by OOM".into(), "OOMKilled".into()])
+        );
         assert_eq!(needles(r"(OOMKilled|\d+)"), None);
     }
 
     #[test]
     fn case_insensitive_runs_are_marked() {
-        assert_eq!(needles(r"(?i)connection refused"), Some(vec!["connection refused/i".into()]));
+        assert_eq!(
+            needles(r"(?i)connection refused"),
+            Some(vec!["connection refused/i".into()])
+        );
     }
 
     #[test]

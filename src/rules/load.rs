@@ -10,7 +10,9 @@ use serde_saphyr::{Location, Spanned};
 
 use super::diagnostic::{Diagnostic, SourceText};
 use super::literal::required_needles;
-use super::model::{CLASSES, Example, Examples, Milestone, Origin, Pattern, Rule, RulePack, Sequence, Severity};
+use super::model::{
+    CLASSES, Example, Examples, Milestone, Origin, Pattern, Rule, RulePack, Sequence, Severity,
+};
 use super::schema::{ExamplesSpec, RuleFile, RuleSpec, SequenceSpec};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -58,12 +60,20 @@ impl RuleSources {
 pub fn embedded() -> Vec<Arc<SourceText>> {
     EMBEDDED_RULES
         .iter()
-        .map(|(name, text)| Arc::new(SourceText { name: (*name).to_string(), text: (*text).to_string() }))
+        .map(|(name, text)| {
+            Arc::new(SourceText {
+                name: (*name).to_string(),
+                text: (*text).to_string(),
+            })
+        })
         .collect()
 }
 
 fn io_diagnostic(path: &Path, message: String) -> Diagnostic {
-    let source = Arc::new(SourceText { name: path.display().to_string(), text: String::new() });
+    let source = Arc::new(SourceText {
+        name: path.display().to_string(),
+        text: String::new(),
+    });
     Diagnostic::error("io", &source, Location::UNKNOWN, message)
 }
 
@@ -78,25 +88,41 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<Arc<SourceText>>, Vec<Diagnos
     for file in files {
         match std::fs::metadata(&file) {
             Ok(meta) if meta.len() as usize > MAX_RULE_FILE_BYTES => {
-                errors.push(io_diagnostic(&file, format!("rule file is {} bytes; the limit is {MAX_RULE_FILE_BYTES}", meta.len())));
+                errors.push(io_diagnostic(
+                    &file,
+                    format!(
+                        "rule file is {} bytes; the limit is {MAX_RULE_FILE_BYTES}",
+                        meta.len()
+                    ),
+                ));
                 continue;
             }
             _ => {}
         }
         match std::fs::read(&file) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => sources.push(Arc::new(SourceText { name: file.display().to_string(), text })),
+                Ok(text) => sources.push(Arc::new(SourceText {
+                    name: file.display().to_string(),
+                    text,
+                })),
                 Err(_) => errors.push(io_diagnostic(&file, "rule file is not valid UTF-8".into())),
             },
             Err(e) => errors.push(io_diagnostic(&file, format!("cannot read rule file: {e}"))),
         }
     }
-    if errors.is_empty() { Ok(sources) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(errors)
+    }
 }
 
 fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>, depth: usize) {
     if depth > 32 {
-        errors.push(io_diagnostic(path, "directory nesting too deep (symlink loop?)".into()));
+        errors.push(io_diagnostic(
+            path,
+            "directory nesting too deep (symlink loop?)".into(),
+        ));
         return;
     }
     match std::fs::metadata(path) {
@@ -110,7 +136,10 @@ fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnost
             };
             entries.sort();
             for entry in entries {
-                let is_yaml = matches!(entry.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+                let is_yaml = matches!(
+                    entry.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml")
+                );
                 if entry.is_dir() || is_yaml {
                     collect_yaml(&entry, files, errors, depth + 1);
                 }
@@ -130,19 +159,31 @@ pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
     for layer in &sources.layers {
         let mut seen: HashMap<String, (Arc<SourceText>, Location)> = HashMap::new();
         for source in layer {
-            let Some(file) = parse_file(source, &mut errors) else { continue };
+            let Some(file) = parse_file(source, &mut errors) else {
+                continue;
+            };
             for spec in file.rules {
                 let id = spec.id.value.clone();
                 if let Some((first_source, first_at)) = seen.get(&id) {
-                    let (line, _) = Diagnostic::error("x", first_source, *first_at, "").line_column();
+                    let (line, _) =
+                        Diagnostic::error("x", first_source, *first_at, "").line_column();
                     errors.push(
-                        Diagnostic::error("duplicate-id", source, spec.id.referenced, format!("duplicate rule id `{id}`"))
-                            .with_hint(format!("first defined at {}:{line}; ids must be unique", first_source.name)),
+                        Diagnostic::error(
+                            "duplicate-id",
+                            source,
+                            spec.id.referenced,
+                            format!("duplicate rule id `{id}`"),
+                        )
+                        .with_hint(format!(
+                            "first defined at {}:{line}; ids must be unique",
+                            first_source.name
+                        )),
                     );
                     continue;
                 }
                 seen.insert(id.clone(), (Arc::clone(source), spec.id.referenced));
-                let cause_locations: Vec<Location> = spec.causes.iter().map(|c| c.referenced).collect();
+                let cause_locations: Vec<Location> =
+                    spec.causes.iter().map(|c| c.referenced).collect();
                 if let Some(rule) = compile_rule(spec, source, &mut errors, &mut warnings) {
                     rules.retain(|(r, _, _)| r.id != rule.id);
                     rules.push((rule, cause_locations, Arc::clone(source)));
@@ -160,7 +201,10 @@ pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let pack = RulePack { rules: rules.into_iter().map(|(r, _, _)| r).collect(), sequences };
+    let pack = RulePack {
+        rules: rules.into_iter().map(|(r, _, _)| r).collect(),
+        sequences,
+    };
     Ok(Loaded { pack, warnings })
 }
 
@@ -181,29 +225,56 @@ const RULE_FIELDS: &str = "id, title, class, severity, description, patterns, al
 
 fn yaml_diagnostic(source: &Arc<SourceText>, error: &serde_saphyr::Error) -> Diagnostic {
     let at = error.location().unwrap_or(Location::UNKNOWN);
-    let text = error.without_snippet().render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
+    let text = error.without_snippet().render_with_options(
+        serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off },
+    );
     let message = text.lines().next().unwrap_or("invalid YAML").to_string();
     let lower = message.to_lowercase();
     let (code, hint) = if lower.contains("unknown field") {
-        ("unknown-field", format!("valid fields of a rule: {RULE_FIELDS}; of a sequence: id, title, description, correlate, restart, milestones"))
+        (
+            "unknown-field",
+            format!(
+                "valid fields of a rule: {RULE_FIELDS}; of a sequence: id, title, description, correlate, restart, milestones"
+            ),
+        )
     } else if lower.contains("missing field") {
-        ("missing-field", format!("a rule needs at least id, title, class, severity and patterns; all fields: {RULE_FIELDS}"))
-    } else if lower.contains("invalid type") || lower.contains("expected") && !lower.contains("while") {
-        ("wrong-type", "check the value's type: lists are `[a, b]` or `- a` items, text may need quotes".to_string())
+        (
+            "missing-field",
+            format!(
+                "a rule needs at least id, title, class, severity and patterns; all fields: {RULE_FIELDS}"
+            ),
+        )
+    } else if lower.contains("invalid type")
+        || lower.contains("expected") && !lower.contains("while")
+    {
+        (
+            "wrong-type",
+            "check the value's type: lists are `[a, b]` or `- a` items, text may need quotes"
+                .to_string(),
+        )
     } else if lower.contains("budget") || lower.contains("alias") || lower.contains("limit") {
         ("yaml-limit", "the file exceeds a parser limit (size, nesting or alias expansion); rule files should be small and flat".to_string())
     } else {
-        ("yaml-syntax", "check indentation and quoting near this position".to_string())
+        (
+            "yaml-syntax",
+            "check indentation and quoting near this position".to_string(),
+        )
     };
     Diagnostic::error(code, source, at, message).with_hint(hint)
 }
 
 fn origin(source: &SourceText, at: Location) -> Origin {
-    Origin { file: source.name.clone(), line: at.line() }
+    Origin {
+        file: source.name.clone(),
+        line: at.line(),
+    }
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
 }
 
 fn check_id(id: &Spanned<String>, source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>) {
@@ -215,26 +286,51 @@ fn check_id(id: &Spanned<String>, source: &Arc<SourceText>, errors: &mut Vec<Dia
     }
 }
 
-fn compile_rule(spec: RuleSpec, source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Option<Rule> {
+fn compile_rule(
+    spec: RuleSpec,
+    source: &Arc<SourceText>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<Rule> {
     let before = errors.len();
     check_id(&spec.id, source, errors);
     let severity = spec.severity.value.parse::<Severity>().map_err(|message| {
-        errors.push(Diagnostic::error("unknown-severity", source, spec.severity.referenced, message));
+        errors.push(Diagnostic::error(
+            "unknown-severity",
+            source,
+            spec.severity.referenced,
+            message,
+        ));
     });
     if !CLASSES.contains(&spec.class.value.as_str()) {
         errors.push(
-            Diagnostic::error("unknown-class", source, spec.class.referenced, format!("unknown class `{}`", spec.class.value))
-                .with_hint(format!("classes (DESIGN.md): {}", CLASSES.join(", "))),
+            Diagnostic::error(
+                "unknown-class",
+                source,
+                spec.class.referenced,
+                format!("unknown class `{}`", spec.class.value),
+            )
+            .with_hint(format!("classes (DESIGN.md): {}", CLASSES.join(", "))),
         );
     }
     if spec.patterns.is_empty() {
-        errors.push(Diagnostic::error("no-patterns", source, spec.id.referenced, format!("rule `{}` has no patterns", spec.id.value)));
+        errors.push(Diagnostic::error(
+            "no-patterns",
+            source,
+            spec.id.referenced,
+            format!("rule `{}` has no patterns", spec.id.value),
+        ));
     }
     for level in &spec.levels {
         if !LEVELS.contains(&level.value.as_str()) {
             errors.push(
-                Diagnostic::error("unknown-level", source, level.referenced, format!("unknown level `{}`", level.value))
-                    .with_hint(format!("levels: {}", LEVELS.join(", "))),
+                Diagnostic::error(
+                    "unknown-level",
+                    source,
+                    level.referenced,
+                    format!("unknown level `{}`", level.value),
+                )
+                .with_hint(format!("levels: {}", LEVELS.join(", "))),
             );
         }
     }
@@ -269,29 +365,57 @@ fn compile_rule(spec: RuleSpec, source: &Arc<SourceText>, errors: &mut Vec<Diagn
     })
 }
 
-fn compile_sequence(spec: SequenceSpec, source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Option<Sequence> {
+fn compile_sequence(
+    spec: SequenceSpec,
+    source: &Arc<SourceText>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<Sequence> {
     let before = errors.len();
     check_id(&spec.id, source, errors);
     if spec.milestones.is_empty() {
-        errors.push(Diagnostic::error("no-milestones", source, spec.id.referenced, format!("sequence `{}` has no milestones", spec.id.value)));
+        errors.push(Diagnostic::error(
+            "no-milestones",
+            source,
+            spec.id.referenced,
+            format!("sequence `{}` has no milestones", spec.id.value),
+        ));
     }
     let mut ids = HashSet::new();
     let mut milestones = Vec::new();
     for m in spec.milestones {
         check_id(&m.id, source, errors);
         if !ids.insert(m.id.value.clone()) {
-            errors.push(Diagnostic::error("duplicate-id", source, m.id.referenced, format!("duplicate milestone id `{}`", m.id.value)));
+            errors.push(Diagnostic::error(
+                "duplicate-id",
+                source,
+                m.id.referenced,
+                format!("duplicate milestone id `{}`", m.id.value),
+            ));
         }
-        let Some(patterns) = compile_patterns(&m.patterns, source, errors, warnings) else { continue };
+        let Some(patterns) = compile_patterns(&m.patterns, source, errors, warnings) else {
+            continue;
+        };
         if let Some(correlate) = &spec.correlate
-            && !patterns.iter().all(|p| p.regex.capture_names().flatten().any(|n| n == correlate.value))
+            && !patterns.iter().all(|p| {
+                p.regex
+                    .capture_names()
+                    .flatten()
+                    .any(|n| n == correlate.value)
+            })
         {
             warnings.push(
                 Diagnostic::warning("uncorrelated-milestone", source, m.id.referenced, format!("milestone `{}` does not capture `{}`", m.id.value, correlate.value))
                     .with_hint("lines of this milestone cannot be told apart between interleaved runs; add a named capture"),
             );
         }
-        milestones.push(Milestone { id: m.id.value, title: m.title, patterns, examples: examples(&m.examples, source), origin: origin(source, m.id.referenced) });
+        milestones.push(Milestone {
+            id: m.id.value,
+            title: m.title,
+            patterns,
+            examples: examples(&m.examples, source),
+            origin: origin(source, m.id.referenced),
+        });
     }
     if errors.len() > before {
         return None;
@@ -314,16 +438,30 @@ fn examples(spec: &ExamplesSpec, source: &SourceText) -> Examples {
             .iter()
             .map(|e| Example {
                 line: e.value.line().to_string(),
-                captures: e.value.captures().map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+                captures: e
+                    .value
+                    .captures()
+                    .map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
                 origin: origin(source, e.referenced),
             })
             .collect(),
-        no_match: spec.no_match.iter().map(|e| Example { line: e.value.clone(), captures: None, origin: origin(source, e.referenced) }).collect(),
+        no_match: spec
+            .no_match
+            .iter()
+            .map(|e| Example {
+                line: e.value.clone(),
+                captures: None,
+                origin: origin(source, e.referenced),
+            })
+            .collect(),
     }
 }
 
 /// Compiles one regex, pointing into the pattern on failure.
-fn compile_regex(pattern: &Spanned<String>, source: &Arc<SourceText>) -> Result<(Regex, regex_syntax::hir::Hir), Diagnostic> {
+fn compile_regex(
+    pattern: &Spanned<String>,
+    source: &Arc<SourceText>,
+) -> Result<(Regex, regex_syntax::hir::Hir), Diagnostic> {
     let text = pattern.value.as_str();
     let fail = |offset: usize, len: usize, message: String| {
         Diagnostic::error("invalid-regex", source, pattern.referenced, message)
@@ -332,18 +470,44 @@ fn compile_regex(pattern: &Spanned<String>, source: &Arc<SourceText>) -> Result<
     };
     let ast = regex_syntax::ast::parse::Parser::new()
         .parse(text)
-        .map_err(|e| fail(e.span().start.offset, e.span().end.offset - e.span().start.offset, format!("invalid regex: {}", e.kind())))?;
+        .map_err(|e| {
+            fail(
+                e.span().start.offset,
+                e.span().end.offset - e.span().start.offset,
+                format!("invalid regex: {}", e.kind()),
+            )
+        })?;
     let hir = regex_syntax::hir::translate::Translator::new()
         .translate(text, &ast)
-        .map_err(|e| fail(e.span().start.offset, e.span().end.offset - e.span().start.offset, format!("invalid regex: {}", e.kind())))?;
+        .map_err(|e| {
+            fail(
+                e.span().start.offset,
+                e.span().end.offset - e.span().start.offset,
+                format!("invalid regex: {}", e.kind()),
+            )
+        })?;
     let regex = RegexBuilder::new(text)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| fail(0, text.len(), format!("regex rejected: {}", e.to_string().lines().last().unwrap_or("too large"))))?;
+        .map_err(|e| {
+            fail(
+                0,
+                text.len(),
+                format!(
+                    "regex rejected: {}",
+                    e.to_string().lines().last().unwrap_or("too large")
+                ),
+            )
+        })?;
     Ok((regex, hir))
 }
 
-fn compile_patterns(specs: &[Spanned<String>], source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) -> Option<Vec<Pattern>> {
+fn compile_patterns(
+    specs: &[Spanned<String>],
+    source: &Arc<SourceText>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<Vec<Pattern>> {
     let mut out = Vec::new();
     let mut ok = true;
     for spec in specs {
@@ -356,7 +520,11 @@ fn compile_patterns(specs: &[Spanned<String>], source: &Arc<SourceText>, errors:
                             .with_hint("make the pattern require a distinctive literal (e.g. the exception name) so the prefilter can skip most lines"),
                     );
                 }
-                out.push(Pattern { source: spec.value.clone(), regex, needles });
+                out.push(Pattern {
+                    source: spec.value.clone(),
+                    regex,
+                    needles,
+                });
             }
             Err(d) => {
                 errors.push(d);
@@ -367,7 +535,11 @@ fn compile_patterns(specs: &[Spanned<String>], source: &Arc<SourceText>, errors:
     ok.then_some(out)
 }
 
-fn compile_plain(specs: &[Spanned<String>], source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>) -> Option<Vec<Regex>> {
+fn compile_plain(
+    specs: &[Spanned<String>],
+    source: &Arc<SourceText>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Vec<Regex>> {
     let mut out = Vec::new();
     let mut ok = true;
     for spec in specs {
@@ -382,7 +554,11 @@ fn compile_plain(specs: &[Spanned<String>], source: &Arc<SourceText>, errors: &m
     ok.then_some(out)
 }
 
-fn compile_services(specs: &[Spanned<String>], source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>) -> Option<Option<globset::GlobSet>> {
+fn compile_services(
+    specs: &[Spanned<String>],
+    source: &Arc<SourceText>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Option<globset::GlobSet>> {
     if specs.is_empty() {
         return Some(None);
     }
@@ -394,7 +570,12 @@ fn compile_services(specs: &[Spanned<String>], source: &Arc<SourceText>, errors:
                 builder.add(glob);
             }
             Err(e) => {
-                errors.push(Diagnostic::error("invalid-glob", source, spec.referenced, format!("invalid service glob: {e}")));
+                errors.push(Diagnostic::error(
+                    "invalid-glob",
+                    source,
+                    spec.referenced,
+                    format!("invalid service glob: {e}"),
+                ));
                 ok = false;
             }
         }
@@ -405,12 +586,21 @@ fn compile_services(specs: &[Spanned<String>], source: &Arc<SourceText>, errors:
     builder.build().ok().map(Some)
 }
 
-fn check_placeholders(explain: &Spanned<String>, patterns: &[Pattern], source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>) {
+fn check_placeholders(
+    explain: &Spanned<String>,
+    patterns: &[Pattern],
+    source: &Arc<SourceText>,
+    errors: &mut Vec<Diagnostic>,
+) {
     let mut rest = explain.value.as_str();
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         let name = &rest[open + 1..open + close];
-        let everywhere = patterns.iter().all(|p| p.regex.capture_names().flatten().any(|n| n == name));
+        let everywhere = patterns
+            .iter()
+            .all(|p| p.regex.capture_names().flatten().any(|n| n == name));
         if !everywhere {
             errors.push(
                 Diagnostic::error("unknown-capture", source, explain.referenced, format!("`{{{name}}}` is not captured by every pattern"))
@@ -434,14 +624,28 @@ fn check_causes(rules: &[(Rule, Vec<Location>, Arc<SourceText>)], errors: &mut V
             }
         }
     }
-    let graph: BTreeMap<&str, Vec<&str>> = rules.iter().map(|(r, _, _)| (r.id.as_str(), r.causes.iter().map(String::as_str).collect())).collect();
+    let graph: BTreeMap<&str, Vec<&str>> = rules
+        .iter()
+        .map(|(r, _, _)| (r.id.as_str(), r.causes.iter().map(String::as_str).collect()))
+        .collect();
     if let Some(cycle) = find_cycle(&graph)
         && let Some((rule, locations, source)) = rules.iter().find(|(r, _, _)| r.id == cycle[0])
-        && let Some(at) = rule.causes.iter().position(|c| c == cycle[1]).and_then(|i| locations.get(i))
+        && let Some(at) = rule
+            .causes
+            .iter()
+            .position(|c| c == cycle[1])
+            .and_then(|i| locations.get(i))
     {
         errors.push(
-            Diagnostic::error("causal-cycle", source, *at, format!("causal cycle: {}", cycle.join(" → ")))
-                .with_hint("a failure cannot (indirectly) cause itself; remove one of the `causes` links"),
+            Diagnostic::error(
+                "causal-cycle",
+                source,
+                *at,
+                format!("causal cycle: {}", cycle.join(" → ")),
+            )
+            .with_hint(
+                "a failure cannot (indirectly) cause itself; remove one of the `causes` links",
+            ),
         );
     }
 }
@@ -452,7 +656,12 @@ fn find_cycle<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str
         Active,
         Done,
     }
-    fn visit<'a>(node: &'a str, graph: &BTreeMap<&'a str, Vec<&'a str>>, marks: &mut HashMap<&'a str, Mark>, path: &mut Vec<&'a str>) -> Option<Vec<&'a str>> {
+    fn visit<'a>(
+        node: &'a str,
+        graph: &BTreeMap<&'a str, Vec<&'a str>>,
+        marks: &mut HashMap<&'a str, Mark>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<&'a str>> {
         match marks.get(node) {
             Some(Mark::Done) => return None,
             Some(Mark::Active) => {
@@ -475,5 +684,7 @@ fn find_cycle<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str
         None
     }
     let mut marks = HashMap::new();
-    graph.keys().find_map(|node| visit(node, graph, &mut marks, &mut Vec::new()))
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut marks, &mut Vec::new()))
 }

@@ -34,7 +34,10 @@ impl FromStr for Severity {
             "warning" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
             "critical" => Ok(Severity::Critical),
-            other => Err(format!("unknown severity `{other}` (expected one of: {})", Self::NAMES.join(", "))),
+            other => Err(format!(
+                "unknown severity `{other}` (expected one of: {})",
+                Self::NAMES.join(", ")
+            )),
         }
     }
 }
@@ -168,7 +171,9 @@ impl RulePack {
 impl Rule {
     /// Fills `{name}` placeholders of the explanation with captured values.
     pub fn explanation(&self, captures: &[(String, String)]) -> String {
-        let Some(template) = &self.explain else { return self.title.clone() };
+        let Some(template) = &self.explain else {
+            return self.title.clone();
+        };
         let mut out = template.clone();
         for (name, value) in captures {
             out = out.replace(&format!("{{{name}}}"), value);

@@ -49,9 +49,15 @@ pub fn run(pack: &Arc<RulePack>) -> Outcome {
             (true, Some(hit)) => example.captures.as_ref().and_then(|expected| {
                 let wrong: Vec<String> = expected
                     .iter()
-                    .filter(|(name, value)| !hit.captures.iter().any(|(n, v)| n == name && v == value))
+                    .filter(|(name, value)| {
+                        !hit.captures.iter().any(|(n, v)| n == name && v == value)
+                    })
                     .map(|(name, value)| {
-                        let got = hit.captures.iter().find(|(n, _)| n == name).map_or("nothing".to_string(), |(_, v)| format!("`{v}`"));
+                        let got = hit
+                            .captures
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map_or("nothing".to_string(), |(_, v)| format!("`{v}`"));
                         format!("capture `{name}`: expected `{value}`, got {got}")
                     })
                     .collect();
@@ -60,7 +66,12 @@ pub fn run(pack: &Arc<RulePack>) -> Outcome {
             (false, None) => None,
         };
         match problem {
-            Some(message) => outcome.failures.push(Failure { id: id.to_string(), file: example.origin.file.clone(), line: example.origin.line, message }),
+            Some(message) => outcome.failures.push(Failure {
+                id: id.to_string(),
+                file: example.origin.file.clone(),
+                line: example.origin.line,
+                message,
+            }),
             None => outcome.passed += 1,
         }
     };

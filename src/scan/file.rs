@@ -6,7 +6,9 @@ use crate::input::document;
 use crate::input::format::{LogFormat, detect};
 use crate::input::source::{Input, Opened, io_message, open, peek};
 
-use super::{Matcher, PartialScan, ScanOptions, ScanOutput, scan_buffer, scan_reader, scan_records};
+use super::{
+    Matcher, PartialScan, ScanOptions, ScanOutput, scan_buffer, scan_reader, scan_records,
+};
 
 /// How many leading bytes decide the format and binary-ness.
 const SNIFF_BYTES: usize = 8 << 10;
@@ -46,13 +48,28 @@ fn utf16_bom(head: &[u8]) -> Option<bool> {
 }
 
 fn decode_utf16(bytes: &[u8], little_endian: bool) -> Vec<u8> {
-    let units = bytes[2..].chunks_exact(2).map(|c| if little_endian { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
-    char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect::<String>().into_bytes()
+    let units = bytes[2..].chunks_exact(2).map(|c| {
+        if little_endian {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// Scans one input; never fails, errors are recorded in the result.
 pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> FileResult {
-    let mut result = FileResult { path: input.display(), format: None, output: ScanOutput::default(), error: None, skipped: None };
+    let mut result = FileResult {
+        path: input.display(),
+        format: None,
+        output: ScanOutput::default(),
+        error: None,
+        skipped: None,
+    };
     let opened = match open(input) {
         Ok(opened) => opened,
         Err(message) => {
@@ -68,8 +85,14 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
                 return result;
             }
         },
-        Opened::Mapped(map) => (map[..map.len().min(SNIFF_BYTES)].to_vec(), Opened::Mapped(map)),
-        Opened::Bytes(bytes) => (bytes[..bytes.len().min(SNIFF_BYTES)].to_vec(), Opened::Bytes(bytes)),
+        Opened::Mapped(map) => (
+            map[..map.len().min(SNIFF_BYTES)].to_vec(),
+            Opened::Mapped(map),
+        ),
+        Opened::Bytes(bytes) => (
+            bytes[..bytes.len().min(SNIFF_BYTES)].to_vec(),
+            Opened::Bytes(bytes),
+        ),
     };
     let opened = match utf16_bom(&head) {
         Some(little_endian) => match read_all(opened) {
@@ -80,7 +103,8 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
             }
         },
         None if looks_binary(&head) && !options.binary => {
-            result.skipped = Some("binary file (NUL bytes in its first 8 KiB); use --binary to scan it".into());
+            result.skipped =
+                Some("binary file (NUL bytes in its first 8 KiB); use --binary to scan it".into());
             return result;
         }
         None => opened,
@@ -89,22 +113,33 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
         Opened::Bytes(bytes) => &bytes[..bytes.len().min(SNIFF_BYTES)],
         _ => &head[..],
     };
-    let format = if options.format == LogFormat::Auto { detect(head_for_detect) } else { options.format };
+    let format = if options.format == LogFormat::Auto {
+        detect(head_for_detect)
+    } else {
+        options.format
+    };
     result.format = Some(format);
     if format.is_line_oriented() {
         match opened {
             Opened::Mapped(map) => result.output = scan_buffer(matcher, &map, format, options.scan),
-            Opened::Bytes(bytes) => result.output = scan_buffer(matcher, &bytes, format, options.scan),
-            Opened::Stream(mut stream) => match scan_reader(matcher, &mut stream, format, options.scan) {
-                Ok(output) => result.output = output,
-                Err(e) => {
-                    let message = io_message(&e);
-                    if let Some(partial) = e.into_inner().and_then(|inner| inner.downcast::<PartialScan>().ok()) {
-                        result.output = partial.output;
+            Opened::Bytes(bytes) => {
+                result.output = scan_buffer(matcher, &bytes, format, options.scan)
+            }
+            Opened::Stream(mut stream) => {
+                match scan_reader(matcher, &mut stream, format, options.scan) {
+                    Ok(output) => result.output = output,
+                    Err(e) => {
+                        let message = io_message(&e);
+                        if let Some(partial) = e
+                            .into_inner()
+                            .and_then(|inner| inner.downcast::<PartialScan>().ok())
+                        {
+                            result.output = partial.output;
+                        }
+                        result.error = Some(message);
                     }
-                    result.error = Some(message);
                 }
-            },
+            }
         }
         return result;
     }
@@ -115,10 +150,15 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
             return result;
         }
     };
-    let parsed = if format == LogFormat::Csv { document::parse_csv(&bytes) } else { document::parse_json(&bytes) };
+    let parsed = if format == LogFormat::Csv {
+        document::parse_csv(&bytes)
+    } else {
+        document::parse_json(&bytes)
+    };
     result.output = ScanOutput {
         matches: scan_records(matcher, &parsed.records),
-        lines: bytecount::count(&bytes, b'\n') as u64 + u64::from(bytes.last().is_some_and(|&b| b != b'\n')),
+        lines: bytecount::count(&bytes, b'\n') as u64
+            + u64::from(bytes.last().is_some_and(|&b| b != b'\n')),
         bytes: bytes.len() as u64,
     };
     result.error = parsed.error;

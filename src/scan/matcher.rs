@@ -47,11 +47,16 @@ impl Prefilter {
             .ascii_case_insensitive(case_insensitive)
             .build(needles.iter().map(|(n, _)| n.as_bytes()))
             .ok()?;
-        Some(Prefilter { automaton, patterns_of: needles.into_iter().map(|(_, p)| p).collect() })
+        Some(Prefilter {
+            automaton,
+            patterns_of: needles.into_iter().map(|(_, p)| p).collect(),
+        })
     }
 
     fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
-        self.automaton.find(Input::new(hay).range(from..)).map(|m| m.start())
+        self.automaton
+            .find(Input::new(hay).range(from..))
+            .map(|m| m.start())
     }
 }
 
@@ -68,7 +73,10 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(pack: Arc<RulePack>) -> Matcher {
         let mut patterns = Vec::new();
-        let mut exact: Vec<(String, Vec<usize>)> = CRI_PARTIAL_TAGS.iter().map(|t| (t.to_string(), Vec::new())).collect();
+        let mut exact: Vec<(String, Vec<usize>)> = CRI_PARTIAL_TAGS
+            .iter()
+            .map(|t| (t.to_string(), Vec::new()))
+            .collect();
         let mut folded: Vec<(String, Vec<usize>)> = Vec::new();
         let mut always = Vec::new();
         let mut add = |target: Target, list: &[Pattern]| {
@@ -123,9 +131,17 @@ impl Matcher {
     /// Start of the next candidate literal at or after `from`, given the
     /// positions already found (`cache`), so each automaton runs once per
     /// candidate rather than once per line.
-    pub fn next_candidate(&self, hay: &[u8], from: usize, cache: &mut CandidateCache) -> Option<usize> {
+    pub fn next_candidate(
+        &self,
+        hay: &[u8],
+        from: usize,
+        cache: &mut CandidateCache,
+    ) -> Option<usize> {
         let mut next = None;
-        for (slot, prefilter) in [(&mut cache.exact, &self.exact), (&mut cache.folded, &self.folded)] {
+        for (slot, prefilter) in [
+            (&mut cache.exact, &self.exact),
+            (&mut cache.folded, &self.folded),
+        ] {
             let Some(prefilter) = prefilter else { continue };
             let stale = match *slot {
                 Some(Some(pos)) => pos < from,
@@ -148,7 +164,10 @@ impl Matcher {
         let mut candidates: Vec<usize> = self.always.clone();
         for prefilter in [&self.exact, &self.folded] {
             let Some(prefilter) = prefilter else { continue };
-            for m in prefilter.automaton.find_overlapping_iter(message.as_bytes()) {
+            for m in prefilter
+                .automaton
+                .find_overlapping_iter(message.as_bytes())
+            {
                 candidates.extend_from_slice(&prefilter.patterns_of[m.pattern().as_usize()]);
             }
         }
@@ -166,12 +185,18 @@ impl Matcher {
             }
             let pattern = match target {
                 Target::Rule(r) => &self.pack.rules[r].patterns[index],
-                Target::Milestone { sequence, step } => &self.pack.sequences[sequence].milestones[step].patterns[index],
+                Target::Milestone { sequence, step } => {
+                    &self.pack.sequences[sequence].milestones[step].patterns[index]
+                }
             };
-            let Some(caps) = pattern.regex.captures(message) else { continue };
+            let Some(caps) = pattern.regex.captures(message) else {
+                continue;
+            };
             if let Target::Rule(r) = target {
                 let rule = &self.pack.rules[r];
-                if rule.all.iter().any(|re| !re.is_match(message)) || rule.not.iter().any(|re| re.is_match(message)) {
+                if rule.all.iter().any(|re| !re.is_match(message))
+                    || rule.not.iter().any(|re| re.is_match(message))
+                {
                     continue;
                 }
                 if !rule.levels.is_empty() || rule.services.is_some() {
@@ -193,7 +218,9 @@ impl Matcher {
                 .regex
                 .capture_names()
                 .enumerate()
-                .filter_map(|(i, name)| Some((name?.to_string(), caps.get(i)?.as_str().to_string())))
+                .filter_map(|(i, name)| {
+                    Some((name?.to_string(), caps.get(i)?.as_str().to_string()))
+                })
                 .collect();
             hits.push(Hit { target, captures });
         }

@@ -51,15 +51,28 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { chunk_size: 4 << 20 }
+        ScanOptions {
+            chunk_size: 4 << 20,
+        }
     }
 }
 
 /// Scans a whole in-memory buffer (usually a memory map) in parallel chunks.
-pub fn scan_buffer(matcher: &Matcher, buf: &[u8], format: LogFormat, options: ScanOptions) -> ScanOutput {
+pub fn scan_buffer(
+    matcher: &Matcher,
+    buf: &[u8],
+    format: LogFormat,
+    options: ScanOptions,
+) -> ScanOutput {
     let chunks = chunk_bounds(buf, options.chunk_size.max(1));
-    let results: Vec<(Vec<LineMatch>, u64)> = chunks.par_iter().map(|range| scan_range(matcher, buf, range.clone(), buf.len(), format)).collect();
-    let mut output = ScanOutput { bytes: buf.len() as u64, ..ScanOutput::default() };
+    let results: Vec<(Vec<LineMatch>, u64)> = chunks
+        .par_iter()
+        .map(|range| scan_range(matcher, buf, range.clone(), buf.len(), format))
+        .collect();
+    let mut output = ScanOutput {
+        bytes: buf.len() as u64,
+        ..ScanOutput::default()
+    };
     for (mut matches, newlines) in results {
         for m in &mut matches {
             m.line += output.lines;
@@ -92,7 +105,12 @@ pub fn chunk_bounds(buf: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
 
 /// Streams a reader in blocks, keeping a tail of earlier lines for look-back;
 /// memory stays bounded by the block size plus the tail.
-pub fn scan_reader(matcher: &Matcher, reader: &mut dyn Read, format: LogFormat, options: ScanOptions) -> std::io::Result<ScanOutput> {
+pub fn scan_reader(
+    matcher: &Matcher,
+    reader: &mut dyn Read,
+    format: LogFormat,
+    options: ScanOptions,
+) -> std::io::Result<ScanOutput> {
     const TAIL_MAX_BYTES: usize = 1 << 20;
     let block = options.chunk_size.max(64 << 10);
     let mut buf: Vec<u8> = Vec::with_capacity(block * 2);
@@ -122,7 +140,11 @@ pub fn scan_reader(matcher: &Matcher, reader: &mut dyn Read, format: LogFormat, 
         }
         buf.truncate(filled + read_total);
         output.bytes += read_total as u64;
-        let mut end = if eof { buf.len() } else { memchr::memrchr(b'\n', &buf[context_len..]).map_or(context_len, |i| context_len + i + 1) };
+        let mut end = if eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf[context_len..]).map_or(context_len, |i| context_len + i + 1)
+        };
         if !eof {
             // Hold back trailing CRI partial lines until the line completing them arrives.
             while let Some(start) = previous_line_start(&buf, end).filter(|&s| s >= context_len) {
@@ -160,7 +182,13 @@ pub fn scan_reader(matcher: &Matcher, reader: &mut dyn Read, format: LogFormat, 
     }
     match error {
         Some(e) if output.bytes == 0 => Err(e),
-        Some(e) => Err(std::io::Error::new(e.kind(), PartialScan { output, source: e.to_string() })),
+        Some(e) => Err(std::io::Error::new(
+            e.kind(),
+            PartialScan {
+                output,
+                source: e.to_string(),
+            },
+        )),
         None => Ok(output),
     }
 }
@@ -234,7 +262,9 @@ fn collect_traceback(previous: &[String], exception: &str) -> Vec<String> {
 fn cri_tag(raw: &[u8]) -> Option<u8> {
     let space = memchr::memchr(b' ', raw)?;
     let rest = &raw[space + 1..];
-    let rest = rest.strip_prefix(b"stdout ").or_else(|| rest.strip_prefix(b"stderr "))?;
+    let rest = rest
+        .strip_prefix(b"stdout ")
+        .or_else(|| rest.strip_prefix(b"stderr "))?;
     match rest {
         [tag @ (b'P' | b'F'), b' ', ..] | [tag @ (b'P' | b'F')] => Some(*tag),
         _ => None,
@@ -252,7 +282,13 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 /// Scans the lines of `buf[range]`; look-back may read before `range.start`.
 /// Returns matches with line numbers relative to the range, and the number of
 /// newlines in the range.
-fn scan_range(matcher: &Matcher, buf: &[u8], range: std::ops::Range<usize>, join_limit: usize, format: LogFormat) -> (Vec<LineMatch>, u64) {
+fn scan_range(
+    matcher: &Matcher,
+    buf: &[u8],
+    range: std::ops::Range<usize>,
+    join_limit: usize,
+    format: LogFormat,
+) -> (Vec<LineMatch>, u64) {
     let (start, end) = (range.start, range.end);
     let mut matches = Vec::new();
     let mut newlines_before = 0u64; // newlines between `start` and `counted_to`
@@ -261,13 +297,27 @@ fn scan_range(matcher: &Matcher, buf: &[u8], range: std::ops::Range<usize>, join
     let mut cache = CandidateCache::default();
     let every_line = matcher.checks_every_line();
     while pos < end {
-        let candidate = if every_line { Some(pos) } else { matcher.next_candidate(&buf[..end], pos, &mut cache) };
+        let candidate = if every_line {
+            Some(pos)
+        } else {
+            matcher.next_candidate(&buf[..end], pos, &mut cache)
+        };
         let Some(candidate) = candidate else { break };
-        let line_start = memchr::memrchr(b'\n', &buf[start..candidate]).map_or(start, |i| start + i + 1);
+        let line_start =
+            memchr::memrchr(b'\n', &buf[start..candidate]).map_or(start, |i| start + i + 1);
         let line_end = line_at(buf, candidate, end);
         newlines_before += bytecount::count(&buf[counted_to..line_start], b'\n') as u64;
         counted_to = line_start;
-        let consumed_to = scan_line(matcher, buf, line_start, line_end, join_limit.max(end), format, newlines_before, &mut matches);
+        let consumed_to = scan_line(
+            matcher,
+            buf,
+            line_start,
+            line_end,
+            join_limit.max(end),
+            format,
+            newlines_before,
+            &mut matches,
+        );
         pos = consumed_to + 1;
     }
     let newlines = newlines_before + bytecount::count(&buf[counted_to..end], b'\n') as u64;
@@ -277,7 +327,16 @@ fn scan_range(matcher: &Matcher, buf: &[u8], range: std::ops::Range<usize>, join
 /// Matches one physical line (joining CRI partial lines that follow it);
 /// returns the end of the last physical line consumed.
 #[allow(clippy::too_many_arguments)]
-fn scan_line(matcher: &Matcher, buf: &[u8], line_start: usize, line_end: usize, limit: usize, format: LogFormat, line_index: u64, out: &mut Vec<LineMatch>) -> usize {
+fn scan_line(
+    matcher: &Matcher,
+    buf: &[u8],
+    line_start: usize,
+    line_end: usize,
+    limit: usize,
+    format: LogFormat,
+    line_index: u64,
+    out: &mut Vec<LineMatch>,
+) -> usize {
     let raw = trim_cr(&buf[line_start..line_end]);
     let mut consumed = line_end;
     let joined: String;
@@ -301,10 +360,16 @@ fn scan_line(matcher: &Matcher, buf: &[u8], line_start: usize, line_end: usize, 
             joined = parts;
             std::borrow::Cow::Borrowed(joined.as_str())
         }
-        Some(_) if previous_line(buf, line_start).is_some_and(|p| cri_tag(p) == Some(b'P')) => return line_end,
+        Some(_) if previous_line(buf, line_start).is_some_and(|p| cri_tag(p) == Some(b'P')) => {
+            return line_end;
+        }
         _ => String::from_utf8_lossy(raw),
     };
-    let decoded = if format == LogFormat::Jsonl { json::line_message(&text) } else { None };
+    let decoded = if format == LogFormat::Jsonl {
+        json::line_message(&text)
+    } else {
+        None
+    };
     let (message, json_meta) = match &decoded {
         Some((message, meta)) => (message.as_str(), Some(meta)),
         None => (peel::message(&text), None),
@@ -316,7 +381,9 @@ fn scan_line(matcher: &Matcher, buf: &[u8], line_start: usize, line_end: usize, 
     let sublines: Vec<&str> = message.split('\n').collect();
     for (i, subline) in sublines.iter().enumerate() {
         let mut meta_cache: Option<Meta> = None;
-        let hits = matcher.match_message(subline, &mut || meta_cache.get_or_insert_with(line_meta).clone());
+        let hits = matcher.match_message(subline, &mut || {
+            meta_cache.get_or_insert_with(line_meta).clone()
+        });
         if hits.is_empty() {
             continue;
         }
@@ -349,7 +416,11 @@ fn scan_line(matcher: &Matcher, buf: &[u8], line_start: usize, line_end: usize, 
 /// Metadata of a text line: wrapper fields first, then the message's own.
 fn text_meta(raw: &str, message: &str) -> Meta {
     let (_, origin) = peel::message_and_origin(raw);
-    Meta { timestamp: find_timestamp(raw), level: find_level(message).or_else(|| find_level(raw)), origin }
+    Meta {
+        timestamp: find_timestamp(raw),
+        level: find_level(message).or_else(|| find_level(raw)),
+        origin,
+    }
 }
 
 /// The start of the line before the one starting at `line_start`.
@@ -368,7 +439,9 @@ fn previous_messages(buf: &[u8], line_start: usize, format: LogFormat) -> Vec<St
     let mut lines = Vec::new();
     let mut cursor = line_start;
     while lines.len() < MAX_TRACEBACK_LINES {
-        let Some(line) = previous_line(buf, cursor) else { break };
+        let Some(line) = previous_line(buf, cursor) else {
+            break;
+        };
         cursor = previous_line_start(buf, cursor).unwrap_or(0);
         let text = String::from_utf8_lossy(line);
         let message = match format {

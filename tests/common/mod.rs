@@ -13,18 +13,39 @@ pub fn faultline() -> Command {
 
 /// Runs `faultline scan --format json ARGS` and returns (exit code, report).
 pub fn scan_json(args: &[&str]) -> (i32, Value) {
-    let output = faultline().arg("scan").arg("--format").arg("json").args(args).output().expect("run faultline");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)));
+    let output = faultline()
+        .arg("scan")
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .output()
+        .expect("run faultline");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "invalid JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
     (output.status.code().unwrap_or(-1), report)
 }
 
 /// The rule ids of the report's root causes, in rank order.
 pub fn root_cause_rules(report: &Value) -> Vec<String> {
-    report["root_causes"].as_array().into_iter().flatten().filter_map(|c| c["rule"].as_str().map(str::to_string)).collect()
+    report["root_causes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["rule"].as_str().map(str::to_string))
+        .collect()
 }
 
 pub fn root_cause_classes(report: &Value) -> Vec<String> {
-    report["root_causes"].as_array().into_iter().flatten().filter_map(|c| c["class"].as_str().map(str::to_string)).collect()
+    report["root_causes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["class"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// A compact view of a report for golden snapshots: what a reader acts on.
@@ -46,7 +67,20 @@ pub fn digest(report: &Value) -> Value {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|f| format!("{} {} x{} {}:{}{}", f["severity"].as_str().unwrap_or(""), f["rule"].as_str().unwrap_or(""), f["count"], f["first"]["path"].as_str().unwrap_or(""), f["first"]["line"], f["explained_by"].as_str().map(|c| format!(" (symptom of {c})")).unwrap_or_default()))
+        .map(|f| {
+            format!(
+                "{} {} x{} {}:{}{}",
+                f["severity"].as_str().unwrap_or(""),
+                f["rule"].as_str().unwrap_or(""),
+                f["count"],
+                f["first"]["path"].as_str().unwrap_or(""),
+                f["first"]["line"],
+                f["explained_by"]
+                    .as_str()
+                    .map(|c| format!(" (symptom of {c})"))
+                    .unwrap_or_default()
+            )
+        })
         .collect();
     let sequences: Vec<Value> = report["sequences"]
         .as_array()
