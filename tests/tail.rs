@@ -150,7 +150,8 @@ impl Tail {
 
     /// Appends sentinel lines to `file` until one is reported: the follower
     /// has then certainly opened it (used when it must start at the end).
-    fn sync(&self, file: &Path) {
+    /// Returns the number of lines appended.
+    fn sync(&self, file: &Path) -> u64 {
         let deadline = Instant::now() + WAIT;
         let mut n = 0;
         while Instant::now() < deadline {
@@ -163,7 +164,7 @@ impl Tail {
                         .as_str()
                         .is_some_and(|t| t.starts_with("slow request sync-"))
                 }) {
-                    return;
+                    return n;
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -247,19 +248,19 @@ fn appended_lines_are_reported_and_existing_ones_skipped() {
     fs::write(dir.1.join("app.log"), format!("{TIMEOUT}\nline two\n")).unwrap();
     let tail = Tail::start(dir, &["app.log"], false);
     let log = tail.path("app.log");
-    tail.sync(&log); // line 3
+    let synced = tail.sync(&log); // lines 3..
     append(&log, &format!("ok\n{MODULE}\n{TIMEOUT}\n"));
     tail.wait_findings("t.exec-timeout", 1);
     tail.wait_findings("t.module-not-found", 1);
     let module = tail.findings("t.module-not-found");
     assert_eq!(module[0]["path"], "app.log");
-    assert_eq!(module[0]["line"], 5);
+    assert_eq!(module[0]["line"], 2 + synced + 2);
     assert_eq!(module[0]["class"], "module-not-found");
     assert_eq!(module[0]["severity"], "error");
     assert_eq!(module[0]["text"], MODULE);
     assert_eq!(
         lines_of(&tail.findings("t.exec-timeout")),
-        [6],
+        [2 + synced + 3],
         "the timeout already in the file is not reported"
     );
     let (status, report, _) = tail.interrupt();
@@ -283,7 +284,7 @@ fn rename_rotation_reads_the_rest_of_the_old_file_then_the_new_one() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
     let mut writer = OpenOptions::new().append(true).open(&log).unwrap();
     writer.write_all(format!("{TIMEOUT}\n").as_bytes()).unwrap();
     tail.wait_findings("t.exec-timeout", 1);
@@ -315,7 +316,7 @@ fn copytruncate_restarts_at_the_beginning() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
     append(&log, &format!("{TIMEOUT}\n{TIMEOUT}\n{TIMEOUT}\n"));
     tail.wait_findings("t.exec-timeout", 3);
     // copytruncate: the file is copied away and cut to zero; the writer goes on.
@@ -337,7 +338,7 @@ fn deleted_and_recreated_file_is_read_from_its_start() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
     append(&log, &format!("{TIMEOUT}\n"));
     tail.wait_findings("t.exec-timeout", 1);
     fs::remove_file(&log).unwrap();
@@ -372,7 +373,7 @@ fn a_partial_line_is_handled_when_its_newline_arrives_and_flushed_at_exit() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
     append(&log, "ERROR [run_id=ab12] Execution timeout");
     std::thread::sleep(Duration::from_millis(600));
     assert!(
@@ -403,7 +404,7 @@ fn a_burst_yields_exactly_one_finding_per_failure_line() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
     let mut text = String::new();
     let mut expected = Vec::new();
     for i in 1..=5000u64 {
@@ -483,7 +484,7 @@ fn exit_on_error_stops_at_the_first_error() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let mut tail = Tail::start(dir, &["--exit-on", "error", "app.log"], false);
+    let mut tail = Tail::start(dir, &["--from-start", "--exit-on", "error", "app.log"], false);
     append(&log, "slow request a\n");
     tail.wait_findings("t.slow", 1);
     assert!(
@@ -505,7 +506,7 @@ fn stall_after_names_the_milestone_waited_for() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--stall-after", "1s", "app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "--stall-after", "1s", "app.log"], false);
     append(&log, &format!("{BANNER}\n{GOVERNANCE}\n{MODULE}\n"));
     tail.wait_until("a progress line", |events| {
         events.iter().any(|e| {
@@ -536,6 +537,7 @@ fn text_output_and_polling() {
         .args([
             "tail",
             "--poll",
+            "--from-start",
             "--no-default-rules",
             "--rules",
             "rules.yaml",
@@ -576,7 +578,7 @@ fn measure_no_loss_across_100_rotations() {
     let dir = tempdir_with_rules();
     let log = dir.1.join("app.log");
     File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["app.log"], false);
+    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
     let rotations = 100;
     let per_file = 50;
     let mut writer = OpenOptions::new().append(true).open(&log).unwrap();
@@ -635,6 +637,7 @@ fn measure_latency_at_10k_lines_per_second() {
         File::create(&log).unwrap();
         let mut args = vec![
             "tail",
+            "--from-start",
             "--format",
             "jsonl",
             "--no-default-rules",

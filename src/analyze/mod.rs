@@ -390,11 +390,8 @@ fn in_scope(
 ) -> bool {
     let spec = &pack.sequences[run.sequence];
     if let Some(name) = &spec.correlate {
-        return m
-            .captures
-            .iter()
-            .find(|(n, _)| n == name)
-            .is_some_and(|(_, value)| run.key.as_deref() == Some(value.as_str()));
+        let value = m.captures.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).or_else(|| key_in_text(&m.text, name));
+        return index >= run.first_event && value.is_some_and(|value| run.key.as_deref() == Some(value));
     }
     let first = &events[run.first_event];
     let same_source = match (&first.m.meta.origin.pod, &m.meta.origin.pod) {
@@ -405,6 +402,15 @@ fn in_scope(
         }
     };
     same_source && index >= run.first_event
+}
+
+/// The value of `name=VALUE` in a message (`[run_id=7f3a9c21]`), for rules
+/// that do not capture the correlation key themselves.
+fn key_in_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let start = text.match_indices(name).map(|(i, _)| i + name.len()).find(|&end| text[end..].starts_with('='))? + 1;
+    let value = &text[start..];
+    let end = value.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(value.len());
+    (end > 0).then(|| &value[..end])
 }
 
 /// Whether an event at `index` falls after the run's last milestone (where a stall lives).
