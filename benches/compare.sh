@@ -17,6 +17,10 @@
 #   NO_BUILD=1                             skip `cargo build --release`
 #   REGEN=1                                regenerate the corpus even if it exists
 #   PER_RULE_FILE=1                        also time each rule file on its own (1 thread)
+#   NO_SEQUENCES=1                         use the repo's rules/*.yaml without rules/sequences/
+#                                          (isolates the scan engine from sequence analysis)
+#   TIMEOUT=0                              seconds after which one timed command is abandoned
+#                                          and reported as a timeout (0: no limit)
 #
 # Exit status: non-zero only when the script itself fails (build, generator,
 # a tool crashing); recall misses and false positives are printed, not fatal.
@@ -32,6 +36,7 @@ WORK=${WORK:-$ROOT/target/compare}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-1 2}
 RULES=${RULES:-}
+TIMEOUT=${TIMEOUT:-0}
 FL=$ROOT/target/release/faultline
 
 die() { echo "compare.sh: error: $*" >&2; exit 2; }
@@ -42,7 +47,14 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
 RULE_ARGS=()
+PACK_LABEL="embedded pack"
+if [[ ${NO_SEQUENCES:-} == 1 ]]; then
+    RULES=$WORK/rules-no-sequences
+    rm -rf "$RULES" && mkdir -p "$RULES"
+    cp "$ROOT"/rules/*.yaml "$RULES"/
+fi
 if [[ -n $RULES ]]; then
+    PACK_LABEL="rules from $RULES"
     RULE_ARGS=(--no-default-rules --rules "$RULES")
 fi
 
@@ -109,9 +121,11 @@ rg --no-config -c -f "$PATTERNS" /dev/null >/dev/null 2>"$WORK/rg.err" || rc=$?
 # (v) timings: one warm-up run, then the best of $RUNS.
 # time_cmd NAME COMMAND: runs COMMAND (a shell string, stdout to $WORK/out.NAME)
 # and prints the best wall time in seconds. Exit codes 0 and 1 are normal
-# (rg: no match; faultline: findings); anything else aborts.
+# (rg: no match; faultline: findings); anything else aborts. With TIMEOUT set,
+# a run past it prints ">TIMEOUT" instead.
 time_cmd() {
     local name=$1 cmd=$2 best="" i t0 t1 rc
+    if [[ $TIMEOUT != 0 ]]; then cmd="timeout $TIMEOUT $cmd"; fi
     for ((i = 0; i <= RUNS; i++)); do
         t0=$(date +%s.%N)
         set +e
@@ -119,6 +133,7 @@ time_cmd() {
         rc=$?
         set -e
         t1=$(date +%s.%N)
+        if [[ $TIMEOUT != 0 && $rc == 124 ]]; then echo ">$TIMEOUT"; return 0; fi
         [[ $rc -le 1 ]] || die "'$cmd' exited $rc: $(head -5 "$WORK/err.$name")"
         if ((i > 0)); then
             best=$(awk -v a="$best" -v b="$t0" -v c="$t1" 'BEGIN { t = c - b; if (a == "" || t < a) printf "%.3f", t; else print a }')
@@ -158,7 +173,8 @@ TABLE=$WORK/table.md
                 report) tool=faultline; mode="scan --format json (report)"; out="${COUNT[report,$j]}" ;;
             esac
             awk -v t="$tool" -v m="$mode" -v j="$j" -v s="${SECS[$m,$j]}" -v r="${SECS[rg,$j]}" -v b="$BYTES" -v o="$out" \
-                'BEGIN { printf "| %s | %s | %s | %.3f | %.0f | %.2f | %s |\n", t, m, j, s, b / s / 1e6, s / r, o }'
+                'BEGIN { if (s ~ /^>/) { printf "| %s | %s | %s | timeout (%ss) | - | - | - |\n", t, m, j, s; exit }
+                         printf "| %s | %s | %s | %.3f | %.0f | %.2f | %s |\n", t, m, j, s, b / s / 1e6, s / r, o }'
         done
     done
 } >"$TABLE"
@@ -167,7 +183,7 @@ echo "## faultline vs ripgrep: $SIZE $FORMAT corpus (seed $SEED), $BYTES bytes"
 echo
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%dT%H:%MZ)," \
      "commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [[ -n $(git status --porcelain -- src rules 2>/dev/null) ]] && echo ' (+ uncommitted src/rules changes)'), $RG_VERSION," \
-     "$(wc -l <"$PATTERNS") patterns"
+     "$(wc -l <"$PATTERNS") patterns, $PACK_LABEL"
 echo
 cat "$TABLE"
 echo
@@ -179,10 +195,13 @@ echo "faultline's all/not/level filters or sequence milestones, so the counts di
 # (vii) recall and false positives against the manifest
 say "checking recall and false positives"
 MATCHES=$WORK/matches.jsonl
+TIMEOUT_CMD=()
+if [[ $TIMEOUT != 0 ]]; then TIMEOUT_CMD=(timeout "$TIMEOUT"); fi
 set +e
-"$FL" scan "${RULE_ARGS[@]}" --matches --format jsonl "$CORPUS" >"$MATCHES" 2>"$WORK/err.check"
+"${TIMEOUT_CMD[@]}" "$FL" scan "${RULE_ARGS[@]}" --matches --format jsonl "$CORPUS" >"$MATCHES" 2>"$WORK/err.check"
 rc=$?
 set -e
+if [[ $rc == 124 && $TIMEOUT != 0 ]]; then echo; echo "recall check skipped: faultline scan --matches took over ${TIMEOUT}s"; exit 0; fi
 [[ $rc -le 1 ]] || die "faultline scan --matches exited $rc: $(head -5 "$WORK/err.check")"
 python3 - "$CORPUS" "$MANIFEST" "$MATCHES" "$WORK/rules.json" <<'EOF'
 import collections, json, sys

@@ -192,7 +192,7 @@ fn corpus(size: usize, seed: u64) -> (Vec<u8>, usize) {
         out.push('\n');
     };
     while out.len() < size {
-        if block % 200 == 0 {
+        if block.is_multiple_of(200) {
             for template in STARTUP_OK {
                 emit(&mut out, template, "", &mut rng);
             }
@@ -344,8 +344,7 @@ fn benches(c: &mut Criterion) {
     });
     let pack = Arc::new(
         load(&RuleSources::new(&[], false).expect("embedded sources"))
-            .ok()
-            .expect("pack loads")
+            .unwrap_or_else(|_| panic!("pack loads"))
             .pack,
     );
     group.bench_function("matcher_new", |b| {

@@ -139,8 +139,18 @@ fn oom_killed_pod_in_a_crash_loop() {
     assert_eq!(first_class(&report), "oom-killed");
     // Memory climbing in the killed run ranks first (it sits where the run
     // stalled); the OOMKilled container explains the crash loop.
-    assert!(root_cause_classes(&report).iter().all(|c| c == "oom-killed"), "{:?}", root_cause_classes(&report));
-    let crashloop_explained = report["findings"].as_array().expect("findings").iter().any(|f| f["class"] == "crashloop" && f["explained_by"].is_string());
+    assert!(
+        root_cause_classes(&report)
+            .iter()
+            .all(|c| c == "oom-killed"),
+        "{:?}",
+        root_cause_classes(&report)
+    );
+    let crashloop_explained = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["class"] == "crashloop" && f["explained_by"].is_string());
     assert!(crashloop_explained, "the crash loop is a symptom");
 }
 

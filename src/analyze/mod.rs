@@ -390,8 +390,14 @@ fn in_scope(
 ) -> bool {
     let spec = &pack.sequences[run.sequence];
     if let Some(name) = &spec.correlate {
-        let value = m.captures.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).or_else(|| key_in_text(&m.text, name));
-        return index >= run.first_event && value.is_some_and(|value| run.key.as_deref() == Some(value));
+        let value = m
+            .captures
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| key_in_text(&m.text, name));
+        return index >= run.first_event
+            && value.is_some_and(|value| run.key.as_deref() == Some(value));
     }
     let first = &events[run.first_event];
     let same_source = match (&first.m.meta.origin.pod, &m.meta.origin.pod) {
@@ -407,9 +413,15 @@ fn in_scope(
 /// The value of `name=VALUE` in a message (`[run_id=7f3a9c21]`), for rules
 /// that do not capture the correlation key themselves.
 fn key_in_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    let start = text.match_indices(name).map(|(i, _)| i + name.len()).find(|&end| text[end..].starts_with('='))? + 1;
+    let start = text
+        .match_indices(name)
+        .map(|(i, _)| i + name.len())
+        .find(|&end| text[end..].starts_with('='))?
+        + 1;
     let value = &text[start..];
-    let end = value.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(value.len());
+    let end = value
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(value.len());
     (end > 0).then(|| &value[..end])
 }
 
@@ -477,22 +489,11 @@ fn sequence_reports(
         let explained = stall_findings
             .iter()
             .any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
-        let unexplained_stall = if status == RunStatus::Stalled && !explained {
+        // Read lazily, only for the runs that are shown (see below).
+        let stall_source = (status == RunStatus::Stalled && !explained).then(|| {
             let last = &events[run.last_event];
-            let path = &files[last.file].path;
-            read_lines(path, last.m.line + 1, STALL_CONTEXT_LINES)
-                .into_iter()
-                .map(|(line, text)| Evidence {
-                    path: path.clone(),
-                    line,
-                    text,
-                    timestamp: None,
-                    traceback: Vec::new(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+            (files[last.file].path.clone(), last.m.line + 1)
+        });
         let run_report = Run {
             key: run.key.clone(),
             reached: spec
@@ -511,7 +512,8 @@ fn sequence_reports(
             status,
             steps,
             stall_findings,
-            unexplained_stall,
+            unexplained_stall: Vec::new(),
+            stall_source,
         };
         match reports.iter_mut().find(|s| s.id == spec.id) {
             Some(report) => report.runs.push(run_report),
@@ -537,6 +539,20 @@ fn sequence_reports(
                 .runs
                 .sort_by_key(|r| r.status == RunStatus::Completed);
             report.runs.truncate(MAX_RUNS_SHOWN);
+        }
+        for run in &mut report.runs {
+            if let Some((path, line)) = run.stall_source.take() {
+                run.unexplained_stall = read_lines(&path, line, STALL_CONTEXT_LINES)
+                    .into_iter()
+                    .map(|(line, text)| Evidence {
+                        path: path.clone(),
+                        line,
+                        text,
+                        timestamp: None,
+                        traceback: Vec::new(),
+                    })
+                    .collect();
+            }
         }
     }
     reports

@@ -124,6 +124,9 @@ pub struct Run {
     /// When a run stalled and nothing explains it: the lines after its last milestone.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unexplained_stall: Vec<Evidence>,
+    /// Where to read `unexplained_stall` from (file, first line), until it is read.
+    #[serde(skip)]
+    pub stall_source: Option<(String, u64)>,
 }
 
 /// A sequence and its runs.

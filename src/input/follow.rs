@@ -471,7 +471,7 @@ fn expand_pattern(arg: &str) -> Vec<PathBuf> {
     inputs
         .into_iter()
         .filter_map(|i| match i {
-            Input::Path(p) if !p.extension().is_some_and(|e| e == "gz") => Some(p),
+            Input::Path(p) if p.extension().is_none_or(|e| e != "gz") => Some(p),
             _ => None,
         })
         .collect()

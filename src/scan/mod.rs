@@ -351,6 +351,9 @@ fn scan_line(
                 let next_start = consumed + 1;
                 let next_end = line_at(buf, next_start, limit);
                 let next = trim_cr(&buf[next_start..next_end]);
+                if cri_tag(next).is_none() {
+                    break; // not a continuation: it is scanned as its own line
+                }
                 parts.push_str(peel::message(&String::from_utf8_lossy(next)));
                 consumed = next_end;
                 if cri_tag(next) != Some(b'P') {
