@@ -468,24 +468,19 @@ fn compile_regex(
             .narrowed(offset, len)
             .with_hint("patterns use Rust regex syntax (docs.rs/regex): no lookaround or backreferences; named captures are `(?P<name>...)`")
     };
+    let at_span = |span: &regex_syntax::ast::Span, kind: &dyn std::fmt::Display| {
+        fail(
+            span.start.offset,
+            span.end.offset - span.start.offset,
+            format!("invalid regex: {kind}"),
+        )
+    };
     let ast = regex_syntax::ast::parse::Parser::new()
         .parse(text)
-        .map_err(|e| {
-            fail(
-                e.span().start.offset,
-                e.span().end.offset - e.span().start.offset,
-                format!("invalid regex: {}", e.kind()),
-            )
-        })?;
+        .map_err(|e| at_span(e.span(), e.kind()))?;
     let hir = regex_syntax::hir::translate::Translator::new()
         .translate(text, &ast)
-        .map_err(|e| {
-            fail(
-                e.span().start.offset,
-                e.span().end.offset - e.span().start.offset,
-                format!("invalid regex: {}", e.kind()),
-            )
-        })?;
+        .map_err(|e| at_span(e.span(), e.kind()))?;
     let regex = RegexBuilder::new(text)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
