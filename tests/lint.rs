@@ -220,3 +220,35 @@ fn alias_bombs_are_refused_quickly() {
     let (code, stderr) = lint(&yaml, &[]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn deeply_nested_yaml_is_refused_at_its_position() {
+    let yaml = format!("rules: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let (code, stderr) = lint(&yaml, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error[yaml-limit]"), "{stderr}");
+    assert!(stderr.contains("bad.yaml:1:"), "{stderr}");
+}
+
+#[test]
+fn huge_rule_files_are_refused_before_parsing() {
+    let mut yaml = String::from("rules:\n");
+    while yaml.len() <= 9 << 20 {
+        yaml.push_str("  # padding that makes the file larger than any real rule file\n");
+    }
+    let (code, stderr) = lint(&yaml, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("the limit is"), "{stderr}");
+}
+
+#[test]
+fn regexes_over_the_size_limit_point_at_the_pattern() {
+    let yaml = GOOD.replace(
+        r"'Execution timeout exceeded \((?P<limit>\d+)s\)'",
+        r"'(?P<limit>\w{50}){50}x'",
+    );
+    let (code, stderr) = lint(&yaml, &[]);
+    assert_eq!(code, 2);
+    assert_points(&stderr, "invalid-regex", "6:17", r"(?P<limit>\w{50}){50}x");
+    assert!(stderr.contains("size limit"), "{stderr}");
+}

@@ -1,6 +1,5 @@
 //! `faultline rules`: list, test, lint and explain signatures.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::{RuleArgs, exit, print_diagnostics};
-use crate::input::source::{Input, Opened, open};
+use crate::input::source::{Input, open};
 use crate::input::{json, peel};
 use crate::rules::diagnostic::Level;
 use crate::rules::selftest;
@@ -230,13 +229,9 @@ fn breadth(
     sources: &RuleSources,
     corpus: &Path,
 ) -> Result<Vec<Diagnostic>, String> {
-    let mut text = Vec::new();
-    match open(&Input::Path(corpus.to_path_buf()))? {
-        Opened::Mapped(map) => text.extend_from_slice(&map),
-        Opened::Bytes(bytes) => text = bytes,
-        Opened::Stream(mut stream) => {
-            stream.read_to_end(&mut text).map_err(|e| e.to_string())?;
-        }
+    let (text, error) = open(&Input::Path(corpus.to_path_buf()))?.into_bytes();
+    if let Some(error) = error {
+        return Err(error);
     }
     let text = String::from_utf8_lossy(&text);
     let messages: Vec<String> = text

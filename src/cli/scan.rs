@@ -157,7 +157,11 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     let started = Instant::now();
     let pack = Arc::new(loaded.pack);
     let matcher = Matcher::new(Arc::clone(&pack));
-    let (inputs, input_errors) = expand(&args.paths);
+    let (mut inputs, input_errors) = expand(&args.paths);
+    // The report must not depend on the order inputs were named in (nor on
+    // naming one twice): ties in the timeline are broken by path.
+    inputs.sort();
+    inputs.dedup();
     let options = FileOptions {
         format: args.input_format,
         scan: ScanOptions {
@@ -226,12 +230,7 @@ fn render_report(report: &Report, format: OutputFormat, style: Style) -> String 
         OutputFormat::Text => report::text::render(report, style),
         OutputFormat::Json => report::json(report) + "\n",
         OutputFormat::Markdown => report::markdown::render(report),
-        OutputFormat::Jsonl => report
-            .findings
-            .iter()
-            .filter_map(|f| serde_json::to_string(f).ok())
-            .map(|l| l + "\n")
-            .collect(),
+        OutputFormat::Jsonl => report.findings.iter().map(report::json_line).collect(),
     }
 }
 
@@ -259,8 +258,7 @@ fn render_matches(
                         "path": file.path, "line": m.line, "rule": rule.id, "class": rule.class,
                         "severity": rule.severity, "text": text,
                     });
-                    out.push_str(&object.to_string());
-                    out.push('\n');
+                    out.push_str(&report::json_line(&object));
                 }
                 OutputFormat::Text | OutputFormat::Markdown => {
                     let location = format!("{}:{}:", file.path, m.line);

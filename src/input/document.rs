@@ -105,13 +105,16 @@ pub fn parse_csv(bytes: &[u8]) -> Parsed {
     }
 }
 
-/// Parses a JSON document or a stream of JSON values.
+/// Parses a JSON document or a stream of JSON values. A document cut off
+/// part-way (an export interrupted mid-download) keeps every complete event
+/// before the cut, and says where the damage is.
 pub fn parse_json(bytes: &[u8]) -> Parsed {
     let mut records = Vec::new();
     let mut error = None;
     let mut cursor = 0usize;
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
     loop {
+        let start = stream.byte_offset();
         let value = match stream.next() {
             None => break,
             Some(Ok(value)) => value,
@@ -121,6 +124,8 @@ pub fn parse_json(bytes: &[u8]) -> Parsed {
                     e.line(),
                     e.column()
                 ));
+                let items = complete_items(bytes, start);
+                push_records(bytes, items.iter(), cursor, bytes.len(), &mut records);
                 break;
             }
         };
@@ -133,24 +138,83 @@ pub fn parse_json(bytes: &[u8]) -> Parsed {
             },
             _ => Vec::new(),
         };
-        for item in items {
-            let Some((text, meta)) = event_message(item) else {
-                continue;
-            };
-            let offset = locate(bytes, cursor, end, item);
-            cursor = offset.max(cursor);
-            records.push(Record {
-                line: line_of(bytes, offset),
-                offset: offset as u64,
-                text,
-                meta,
-            });
-        }
-        cursor = cursor.max(end);
+        cursor = push_records(bytes, items.into_iter(), cursor, end, &mut records).max(end);
     }
     Parsed {
         records: chronological(records),
         error,
+    }
+}
+
+/// Turns the events among `items` into records located in `bytes[from..to]`;
+/// returns where the search for the next item's position starts.
+fn push_records<'a>(
+    bytes: &[u8],
+    items: impl Iterator<Item = &'a Value>,
+    mut cursor: usize,
+    to: usize,
+    records: &mut Vec<Record>,
+) -> usize {
+    for item in items {
+        let Some((text, meta)) = event_message(item) else {
+            continue;
+        };
+        let offset = locate(bytes, cursor, to, item);
+        cursor = offset.max(cursor);
+        records.push(Record {
+            line: line_of(bytes, offset),
+            offset: offset as u64,
+            text,
+            meta,
+        });
+    }
+    cursor
+}
+
+/// The complete elements of a damaged top-level array, or of the `data`
+/// array of a damaged `{"data": [...]}` envelope, starting at `start`.
+fn complete_items(bytes: &[u8], start: usize) -> Vec<Value> {
+    let rest = &bytes[start.min(bytes.len())..];
+    let skip_space = |at: usize| {
+        rest[at.min(rest.len())..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(rest.len(), |i| at + i)
+    };
+    let open = skip_space(0);
+    let mut at = match rest.get(open) {
+        Some(b'[') => open + 1,
+        Some(b'{') => {
+            let Some(key) = memchr::memmem::find(&rest[open..], b"\"data\"") else {
+                return Vec::new();
+            };
+            let colon = skip_space(open + key + b"\"data\"".len());
+            if rest.get(colon) != Some(&b':') {
+                return Vec::new();
+            }
+            let bracket = skip_space(colon + 1);
+            if rest.get(bracket) != Some(&b'[') {
+                return Vec::new();
+            }
+            bracket + 1
+        }
+        _ => return Vec::new(),
+    };
+    let mut items = Vec::new();
+    loop {
+        at = skip_space(at);
+        if rest.get(at) == Some(&b',') {
+            at += 1;
+            continue;
+        }
+        let mut one = serde_json::Deserializer::from_slice(&rest[at..]).into_iter::<Value>();
+        match one.next() {
+            Some(Ok(item)) => {
+                at += one.byte_offset();
+                items.push(item);
+            }
+            _ => return items,
+        }
     }
 }
 
@@ -238,5 +302,15 @@ mod tests {
         let parsed = parse_json(b"{\"message\":\"a\"}\n{\"message\":\"b\"");
         assert_eq!(parsed.records.len(), 1);
         assert!(parsed.error.is_some());
+    }
+
+    #[test]
+    fn a_cut_off_array_keeps_its_complete_elements() {
+        let parsed =
+            parse_json(b"[{\"message\":\"first\"},\n {\"message\":\"second\"}, {\"message\":\"thi");
+        let texts: Vec<&str> = parsed.records.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second"]);
+        assert_eq!(parsed.records[1].line, 2);
+        assert!(parsed.error.is_some_and(|e| e.contains("line 2")));
     }
 }

@@ -5,6 +5,7 @@ pub mod document;
 pub mod follow;
 pub mod format;
 pub mod json;
+pub mod mapped;
 pub mod meta;
 pub mod peel;
 pub mod source;

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
+use super::mapped::GuardedMap;
+
 /// One thing to scan.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Input {
@@ -166,12 +168,29 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
 
 /// An opened input, ready to scan.
 pub enum Opened {
-    /// A regular file, memory-mapped.
-    Mapped(memmap2::Mmap),
+    /// A regular file, memory-mapped (and guarded against shrinking).
+    Mapped(GuardedMap),
     /// Bytes read fully into memory (small or special inputs).
     Bytes(Vec<u8>),
     /// A stream read in bounded blocks.
     Stream(Box<dyn Read + Send>),
+}
+
+impl Opened {
+    /// Reads the input fully (documents and UTF-16 text need all of it):
+    /// the bytes that could be read, and why reading stopped early, if it did.
+    pub fn into_bytes(self) -> (Vec<u8>, Option<String>) {
+        match self {
+            Opened::Mapped(map) => (map.to_vec(), map.cut_short_error()),
+            Opened::Bytes(bytes) => (bytes, None),
+            Opened::Stream(mut stream) => {
+                let mut bytes = Vec::new();
+                // On error, `bytes` still holds what was read before it.
+                let error = stream.read_to_end(&mut bytes).err().map(|e| io_message(&e));
+                (bytes, error)
+            }
+        }
+    }
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -209,14 +228,8 @@ pub fn open(input: &Input) -> Result<Opened, String> {
     if meta.len() == 0 {
         return Ok(Opened::Bytes(Vec::new()));
     }
-    // SAFETY: the map is read-only; a file truncated while mapped can still
-    // fault, which is the documented trade-off of memory-mapped search.
-    match unsafe { memmap2::MmapOptions::new().map(&file) } {
-        Ok(map) => {
-            #[cfg(unix)]
-            let _ = map.advise(memmap2::Advice::Sequential);
-            Ok(Opened::Mapped(map))
-        }
+    match GuardedMap::new(&file) {
+        Ok(map) => Ok(Opened::Mapped(map)),
         Err(_) => Ok(Opened::Stream(Box::new(file))),
     }
 }

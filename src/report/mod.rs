@@ -6,9 +6,19 @@ pub mod redact;
 pub mod sanitize;
 pub mod text;
 
+use serde::Serialize;
+
 use crate::analyze::Report;
 
 /// Pretty JSON, the stable machine contract.
 pub fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    let text =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    sanitize::json(text)
+}
+
+/// One compact JSON object and its newline, for JSON-lines outputs.
+pub fn json_line(value: &impl Serialize) -> String {
+    let text = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    sanitize::json(text) + "\n"
 }

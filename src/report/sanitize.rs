@@ -14,6 +14,25 @@ pub fn terminal(text: &str) -> String {
     out
 }
 
+/// Escapes, in serialized JSON, the control characters JSON allows raw
+/// (DEL and the C1 range, where U+009B is a one-byte CSI to some terminals),
+/// so JSON printed to a terminal cannot drive it. Such characters can only
+/// occur inside JSON strings, where `\u` escapes mean the same.
+pub fn json(serialized: String) -> String {
+    if !serialized.chars().any(|c| c.is_control()) {
+        return serialized;
+    }
+    let mut out = String::with_capacity(serialized.len() + 16);
+    for c in serialized.chars() {
+        match c {
+            '\n' | '\t' | '\r' => out.push(c), // structural whitespace of pretty JSON
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Escapes text for a Markdown table cell or paragraph: pipes, backticks,
 /// brackets, angle brackets (no raw HTML or links), newlines.
 pub fn markdown(text: &str) -> String {
@@ -36,6 +55,15 @@ pub fn markdown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_del_and_c1_controls_and_stays_equal() {
+        let value = serde_json::json!({"text": "a\u{7f}b\u{9b}31m\u{1b}c\td"});
+        let safe = json(serde_json::to_string_pretty(&value).expect("serializes"));
+        assert!(!safe.contains(['\u{7f}', '\u{9b}', '\u{1b}']), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still valid");
+        assert_eq!(back, value);
+    }
 
     #[test]
     fn escapes_ansi_and_controls() {

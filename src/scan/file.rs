@@ -1,7 +1,5 @@
 //! Scanning one input end to end: open, sniff, pick the format, scan.
 
-use std::io::Read;
-
 use crate::input::document;
 use crate::input::format::{LogFormat, detect};
 use crate::input::source::{Input, Opened, io_message, open, peek};
@@ -63,20 +61,35 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Vec<u8> {
 
 /// Scans one input; never fails, errors are recorded in the result.
 pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> FileResult {
-    let mut result = FileResult {
-        path: input.display(),
-        format: None,
-        output: ScanOutput::default(),
-        error: None,
-        skipped: None,
-    };
-    let opened = match open(input) {
-        Ok(opened) => opened,
-        Err(message) => {
-            result.error = Some(message);
-            return result;
+    match open(input) {
+        Ok(opened) => scan_opened(matcher, input.display(), opened, options),
+        Err(message) => FileResult {
+            error: Some(message),
+            ..FileResult::empty(input.display())
+        },
+    }
+}
+
+impl FileResult {
+    fn empty(path: String) -> FileResult {
+        FileResult {
+            path,
+            format: None,
+            output: ScanOutput::default(),
+            error: None,
+            skipped: None,
         }
-    };
+    }
+}
+
+/// Scans an input that is already open (named `path` in the result).
+pub fn scan_opened(
+    matcher: &Matcher,
+    path: String,
+    opened: Opened,
+    options: FileOptions,
+) -> FileResult {
+    let mut result = FileResult::empty(path);
     let (head, opened) = match opened {
         Opened::Stream(stream) => match peek(stream, SNIFF_BYTES) {
             Ok((head, stream)) => (head, Opened::Stream(stream)),
@@ -85,23 +98,25 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
                 return result;
             }
         },
-        Opened::Mapped(map) => (
-            map[..map.len().min(SNIFF_BYTES)].to_vec(),
-            Opened::Mapped(map),
-        ),
+        Opened::Mapped(map) => {
+            let head = map[..map.len().min(SNIFF_BYTES)].to_vec();
+            if let Some(shrank) = map.cut_short_error() {
+                result.error = Some(shrank);
+                return result;
+            }
+            (head, Opened::Mapped(map))
+        }
         Opened::Bytes(bytes) => (
             bytes[..bytes.len().min(SNIFF_BYTES)].to_vec(),
             Opened::Bytes(bytes),
         ),
     };
     let opened = match utf16_bom(&head) {
-        Some(little_endian) => match read_all(opened) {
-            Ok(bytes) => Opened::Bytes(decode_utf16(&bytes, little_endian)),
-            Err(message) => {
-                result.error = Some(message);
-                return result;
-            }
-        },
+        Some(little_endian) => {
+            let (bytes, error) = opened.into_bytes();
+            result.error = error;
+            Opened::Bytes(decode_utf16(&bytes, little_endian))
+        }
         None if looks_binary(&head) && !options.binary => {
             result.skipped =
                 Some("binary file (NUL bytes in its first 8 KiB); use --binary to scan it".into());
@@ -121,7 +136,10 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
     result.format = Some(format);
     if format.is_line_oriented() {
         match opened {
-            Opened::Mapped(map) => result.output = scan_buffer(matcher, &map, format, options.scan),
+            Opened::Mapped(map) => {
+                result.output = scan_buffer(matcher, &map, format, options.scan);
+                result.error = map.cut_short_error();
+            }
             Opened::Bytes(bytes) => {
                 result.output = scan_buffer(matcher, &bytes, format, options.scan)
             }
@@ -143,13 +161,7 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
         }
         return result;
     }
-    let bytes = match read_all(opened) {
-        Ok(bytes) => bytes,
-        Err(message) => {
-            result.error = Some(message);
-            return result;
-        }
-    };
+    let (bytes, read_error) = opened.into_bytes();
     let parsed = if format == LogFormat::Csv {
         document::parse_csv(&bytes)
     } else {
@@ -161,19 +173,6 @@ pub fn scan_input(matcher: &Matcher, input: &Input, options: FileOptions) -> Fil
             + u64::from(bytes.last().is_some_and(|&b| b != b'\n')),
         bytes: bytes.len() as u64,
     };
-    result.error = parsed.error;
+    result.error = read_error.or(result.error).or(parsed.error);
     result
-}
-
-/// Reads an opened input fully (documents and UTF-16 text need all of it).
-fn read_all(opened: Opened) -> Result<Vec<u8>, String> {
-    match opened {
-        Opened::Mapped(map) => Ok(map.to_vec()),
-        Opened::Bytes(bytes) => Ok(bytes),
-        Opened::Stream(mut stream) => {
-            let mut bytes = Vec::new();
-            stream.read_to_end(&mut bytes).map_err(|e| io_message(&e))?;
-            Ok(bytes)
-        }
-    }
 }

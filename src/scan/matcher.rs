@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
+use super::clip;
 use crate::input::meta::Meta;
 use crate::rules::{Pattern, RulePack};
 
@@ -20,6 +21,8 @@ pub enum Target {
 pub struct Hit {
     pub target: Target,
     pub captures: Vec<(String, String)>,
+    /// Where the pattern matched in the message (for clipping long lines).
+    pub span: std::ops::Range<usize>,
 }
 
 struct PatternRef {
@@ -219,10 +222,15 @@ impl Matcher {
                 .capture_names()
                 .enumerate()
                 .filter_map(|(i, name)| {
-                    Some((name?.to_string(), caps.get(i)?.as_str().to_string()))
+                    Some((name?.to_string(), clip::capture(caps.get(i)?.as_str())))
                 })
                 .collect();
-            hits.push(Hit { target, captures });
+            let span = caps.get(0).map_or(0..0, |m| m.range());
+            hits.push(Hit {
+                target,
+                captures,
+                span,
+            });
         }
         hits.sort_by_key(|h| h.target);
         hits

@@ -4,6 +4,7 @@
 //! thread count because each chunk reports chunk-local line numbers that are
 //! rebased afterwards, and look-back (tracebacks) reads the shared buffer.
 
+mod clip;
 pub mod file;
 pub mod matcher;
 
@@ -230,7 +231,7 @@ pub fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMatch> {
                         offset: record.offset,
                         target: hit.target,
                         captures: hit.captures,
-                        text: subline.to_string(),
+                        text: clip::evidence(subline, hit.span),
                         meta: record.meta.clone(),
                         traceback: traceback.clone(),
                     });
@@ -250,8 +251,11 @@ pub fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMatch> {
 fn collect_traceback(previous: &[String], exception: &str) -> Vec<String> {
     match traceback_start(previous.len(), |i| previous.get(i).cloned()) {
         Some(start) => {
-            let mut lines = previous[start..].to_vec();
-            lines.push(exception.to_string());
+            let mut lines: Vec<String> = previous[start..]
+                .iter()
+                .map(|line| clip::evidence(line, 0..0))
+                .collect();
+            lines.push(clip::evidence(exception, 0..0));
             lines
         }
         None => Vec::new(),
@@ -407,7 +411,7 @@ fn scan_line(
                 offset: line_start as u64,
                 target: hit.target,
                 captures: hit.captures,
-                text: subline.to_string(),
+                text: clip::evidence(subline, hit.span),
                 meta: meta.clone(),
                 traceback: traceback.clone(),
             });
