@@ -6,7 +6,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -106,6 +106,24 @@ impl Tail {
             _dir: guard,
             dir: path,
         }
+    }
+
+    /// Starts on an empty `app.log`: `args` then `app.log`. Returns the tail
+    /// and the log's path.
+    fn on_empty_log(args: &[&str]) -> (Tail, PathBuf) {
+        let dir = tempdir_with_rules();
+        let log = dir.1.join("app.log");
+        File::create(&log).unwrap();
+        let args: Vec<&str> = args.iter().copied().chain(["app.log"]).collect();
+        (Tail::start(dir, &args, false), log)
+    }
+
+    /// Starts on stdin (`args` then `-`). Returns the tail and its stdin.
+    fn on_stdin(args: &[&str]) -> (Tail, ChildStdin) {
+        let args: Vec<&str> = args.iter().copied().chain(["-"]).collect();
+        let mut tail = Tail::start(tempdir_with_rules(), &args, true);
+        let stdin = tail.child.stdin.take().unwrap();
+        (tail, stdin)
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -281,10 +299,7 @@ fn from_start_reads_existing_content_first() {
 
 #[test]
 fn rename_rotation_reads_the_rest_of_the_old_file_then_the_new_one() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
+    let (tail, log) = Tail::on_empty_log(&["--from-start"]);
     let mut writer = OpenOptions::new().append(true).open(&log).unwrap();
     writer.write_all(format!("{TIMEOUT}\n").as_bytes()).unwrap();
     tail.wait_findings("t.exec-timeout", 1);
@@ -313,10 +328,7 @@ fn rename_rotation_reads_the_rest_of_the_old_file_then_the_new_one() {
 
 #[test]
 fn copytruncate_restarts_at_the_beginning() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
+    let (tail, log) = Tail::on_empty_log(&["--from-start"]);
     append(&log, &format!("{TIMEOUT}\n{TIMEOUT}\n{TIMEOUT}\n"));
     tail.wait_findings("t.exec-timeout", 3);
     // copytruncate: the file is copied away and cut to zero; the writer goes on.
@@ -335,10 +347,7 @@ fn copytruncate_restarts_at_the_beginning() {
 
 #[test]
 fn deleted_and_recreated_file_is_read_from_its_start() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
+    let (tail, log) = Tail::on_empty_log(&["--from-start"]);
     append(&log, &format!("{TIMEOUT}\n"));
     tail.wait_findings("t.exec-timeout", 1);
     fs::remove_file(&log).unwrap();
@@ -370,10 +379,7 @@ fn new_files_matching_a_glob_are_discovered() {
 
 #[test]
 fn a_partial_line_is_handled_when_its_newline_arrives_and_flushed_at_exit() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
+    let (tail, log) = Tail::on_empty_log(&["--from-start"]);
     append(&log, "ERROR [run_id=ab12] Execution timeout");
     std::thread::sleep(Duration::from_millis(600));
     assert!(
@@ -401,10 +407,7 @@ fn a_partial_line_is_handled_when_its_newline_arrives_and_flushed_at_exit() {
 
 #[test]
 fn a_burst_yields_exactly_one_finding_per_failure_line() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
+    let (tail, log) = Tail::on_empty_log(&["--from-start"]);
     let mut text = String::new();
     let mut expected = Vec::new();
     for i in 1..=5000u64 {
@@ -434,9 +437,7 @@ fn a_burst_yields_exactly_one_finding_per_failure_line() {
 
 #[test]
 fn stdin_is_followed_until_it_closes() {
-    let dir = tempdir_with_rules();
-    let mut tail = Tail::start(dir, &["-"], true);
-    let mut stdin = tail.child.stdin.take().unwrap();
+    let (mut tail, mut stdin) = Tail::on_stdin(&[]);
     writeln!(stdin, "{BANNER}").unwrap();
     writeln!(stdin, "Traceback (most recent call last):").unwrap();
     writeln!(stdin, "  File \"worker.py\", line 3, in <module>").unwrap();
@@ -469,9 +470,7 @@ fn stdin_is_followed_until_it_closes() {
 
 #[test]
 fn clean_stdin_exits_zero() {
-    let dir = tempdir_with_rules();
-    let mut tail = Tail::start(dir, &["-"], true);
-    let mut stdin = tail.child.stdin.take().unwrap();
+    let (mut tail, mut stdin) = Tail::on_stdin(&[]);
     writeln!(stdin, "all good\nslow request x").unwrap();
     drop(stdin);
     let (status, report, _) = tail.finish();
@@ -481,14 +480,7 @@ fn clean_stdin_exits_zero() {
 
 #[test]
 fn exit_on_error_stops_at_the_first_error() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let mut tail = Tail::start(
-        dir,
-        &["--from-start", "--exit-on", "error", "app.log"],
-        false,
-    );
+    let (mut tail, log) = Tail::on_empty_log(&["--from-start", "--exit-on", "error"]);
     append(&log, "slow request a\n");
     tail.wait_findings("t.slow", 1);
     assert!(
@@ -507,14 +499,7 @@ fn exit_on_error_stops_at_the_first_error() {
 
 #[test]
 fn stall_after_names_the_milestone_waited_for() {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(
-        dir,
-        &["--from-start", "--stall-after", "1s", "app.log"],
-        false,
-    );
+    let (tail, log) = Tail::on_empty_log(&["--from-start", "--stall-after", "1s"]);
     append(&log, &format!("{BANNER}\n{GOVERNANCE}\n{MODULE}\n"));
     tail.wait_until("a progress line", |events| {
         events.iter().any(|e| {
@@ -578,14 +563,103 @@ fn text_output_and_polling() {
     drop(guard);
 }
 
+#[test]
+fn since_replays_only_lines_from_the_cutoff_then_follows() {
+    let dir = tempdir_with_rules();
+    let log = dir.1.join("app.log");
+    // Before the cutoff: a milestone and a failure whose unstamped traceback
+    // lines go with it. From the cutoff on: everything, stamped or not.
+    fs::write(
+        &log,
+        format!(
+            "2026-11-23T09:00:00Z {BANNER}\n\
+             2026-11-23T09:10:00Z {TIMEOUT}\n\
+             Traceback (most recent call last):\n  File \"worker.py\", line 3, in <module>\n\
+             {MODULE}\n\
+             2026-11-23T10:00:00Z {GOVERNANCE}\n\
+             Traceback (most recent call last):\n\
+             {MODULE}\n\
+             2026-11-23T10:05:00Z {TIMEOUT}\n"
+        ),
+    )
+    .unwrap();
+    let tail = Tail::start(dir, &["--since", "2026-11-23T10:00:00Z", "app.log"], false);
+    tail.wait_findings("t.exec-timeout", 1);
+    tail.wait_findings("t.module-not-found", 1);
+    // Live lines are handled whatever their stamp.
+    append(&log, &format!("2026-11-23T09:30:00Z {TIMEOUT}\n"));
+    tail.wait_findings("t.exec-timeout", 2);
+    assert_eq!(lines_of(&tail.findings("t.module-not-found")), [8]);
+    assert_eq!(lines_of(&tail.findings("t.exec-timeout")), [9, 10]);
+    let (status, report, events) = tail.interrupt();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(report_count(&report, "t.module-not-found"), 1);
+    assert_eq!(report_count(&report, "t.exec-timeout"), 2);
+    let milestones: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "progress")
+        .map(|e| &e["milestone"])
+        .collect();
+    assert_eq!(milestones, ["governance"], "no milestone before the cutoff");
+    assert!(
+        events.iter().any(|e| e["event"] == "note"
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("--since: skipped 5 lines"))),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn since_a_duration_filters_stdin_by_timestamp() {
+    let now = jiff::Timestamp::now();
+    let stamp = |minutes_ago: i64| {
+        now.checked_sub(jiff::SignedDuration::from_mins(minutes_ago))
+            .unwrap()
+    };
+    let (mut tail, mut stdin) = Tail::on_stdin(&["--since", "15m"]);
+    writeln!(stdin, "{} {TIMEOUT}", stamp(120)).unwrap();
+    writeln!(stdin, "{} slow request old", stamp(16)).unwrap();
+    writeln!(stdin, "{} {MODULE}", stamp(1)).unwrap();
+    drop(stdin);
+    let (status, report, _) = tail.finish();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(report_count(&report, "t.exec-timeout"), 0);
+    assert_eq!(report_count(&report, "t.slow"), 0);
+    assert_eq!(report_count(&report, "t.module-not-found"), 1);
+    assert_eq!(tail.findings("t.module-not-found")[0]["line"], 3);
+}
+
+#[test]
+fn an_invalid_since_is_a_usage_error() {
+    for (args, expected) in [
+        (
+            &["--since", "10 parsecs"][..],
+            "invalid value '10 parsecs' for '--since <WHEN>'",
+        ),
+        (&["--since", "2026-11-31T10:00:00Z"][..], "invalid time"),
+        (
+            &["--since", "10m", "--from-start"][..],
+            "cannot be used with",
+        ),
+    ] {
+        assert_cmd::Command::cargo_bin("faultline")
+            .unwrap()
+            .arg("tail")
+            .args(args)
+            .arg("app.log")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains(expected));
+    }
+}
+
 /// 100 rename rotations in a row, the writer appending to the old file just
 /// after each rename; `pause` between rotations. Returns (lines written,
 /// findings, lost, duplicated).
 fn rotations(pause: Duration) -> (u64, usize, usize, usize) {
-    let dir = tempdir_with_rules();
-    let log = dir.1.join("app.log");
-    File::create(&log).unwrap();
-    let tail = Tail::start(dir, &["--from-start", "app.log"], false);
+    let (tail, log) = Tail::on_empty_log(&["--from-start"]);
     tail.sync(&log);
     let per_file = 50;
     let mut writer = OpenOptions::new().append(true).open(&log).unwrap();

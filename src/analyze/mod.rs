@@ -8,7 +8,7 @@ pub mod timeline;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::input::source::read_lines;
+use crate::input::source::lines_after;
 use crate::rules::{RulePack, Severity};
 use crate::scan::file::FileResult;
 use crate::scan::{LineMatch, Target};
@@ -492,7 +492,11 @@ fn sequence_reports(
         // Read lazily, only for the runs that are shown (see below).
         let stall_source = (status == RunStatus::Stalled && !explained).then(|| {
             let last = &events[run.last_event];
-            (files[last.file].path.clone(), last.m.line + 1)
+            StallSource {
+                path: files[last.file].path.clone(),
+                offset: last.m.offset,
+                line: last.m.line,
+            }
         });
         let run_report = Run {
             key: run.key.clone(),
@@ -541,8 +545,8 @@ fn sequence_reports(
             report.runs.truncate(MAX_RUNS_SHOWN);
         }
         for run in &mut report.runs {
-            if let Some((path, line)) = run.stall_source.take() {
-                run.unexplained_stall = read_lines(&path, line, STALL_CONTEXT_LINES)
+            if let Some(StallSource { path, offset, line }) = run.stall_source.take() {
+                run.unexplained_stall = lines_after(&path, offset, line, STALL_CONTEXT_LINES)
                     .into_iter()
                     .map(|(line, text)| Evidence {
                         path: path.clone(),

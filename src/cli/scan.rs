@@ -44,7 +44,8 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    fn threshold(self) -> Option<Severity> {
+    /// The lowest severity this choice reacts to (`None`: never).
+    pub(crate) fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Info => Some(Severity::Info),
             FailOn::Warning => Some(Severity::Warning),

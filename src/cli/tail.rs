@@ -17,6 +17,8 @@ use super::{ColorChoice, RuleArgs, exit};
 use crate::analyze::{InputProblem, Report, analyze};
 use crate::input::follow::{Event, Follower, LineSplitter, StartReason};
 use crate::input::format::{LogFormat, detect};
+use crate::input::json;
+use crate::input::meta::find_timestamp;
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line};
 use crate::report;
 use crate::report::sanitize::terminal;
@@ -50,6 +52,12 @@ pub struct TailArgs {
     /// Read what the files already hold first (default: start at their end).
     #[arg(long)]
     pub from_start: bool,
+    /// Replay what the files already hold from this point on, then follow:
+    /// a duration back from now (`90s`, `15m`, `2h`, `1d`) or a time
+    /// (`2026-11-23T10:00:00Z`; `2026-11-23 10:00:00` is UTC). Lines stamped
+    /// earlier are skipped; a line without a timestamp goes with the line before.
+    #[arg(long, value_parser = parse_since, value_name = "WHEN", conflicts_with = "from_start")]
+    pub since: Option<Since>,
     /// Poll for changes instead of using file-system notifications.
     #[arg(long)]
     pub poll: bool,
@@ -68,6 +76,9 @@ pub struct TailArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Show secrets (tokens, keys, passwords in URLs) instead of masking them.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 /// Parses `500ms`, `30s`, `2m`, `1h` or a bare number of seconds.
@@ -94,14 +105,81 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn severity_of(choice: FailOn) -> Option<Severity> {
-    match choice {
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
+/// Where `--since` starts the replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// This long before now.
+    Ago(jiff::SignedDuration),
+    /// This instant.
+    At(jiff::Timestamp),
+}
+
+impl Since {
+    /// The cutoff as an instant, `Ago` counted back from `now`.
+    pub fn cutoff(self, now: jiff::Timestamp) -> jiff::Timestamp {
+        match self {
+            Since::Ago(ago) => now.checked_sub(ago).unwrap_or(jiff::Timestamp::MIN),
+            Since::At(at) => at,
+        }
     }
+}
+
+/// Parses a `--since` value with jiff: a duration in its friendly format
+/// (`90s`, `15m`, `2h`, `1d`, `1h30m`) or a time: RFC 3339, or a civil date
+/// and time (read as UTC).
+pub fn parse_since(text: &str) -> Result<Since, String> {
+    let text = text.trim();
+    let looks_like_time = text.len() >= 10
+        && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && text.as_bytes()[4] == b'-';
+    if looks_like_time {
+        let parsed = text
+            .parse::<jiff::Timestamp>()
+            .or_else(|_| text.parse::<jiff::ZonedDateTime>().map(|z| z.timestamp()))
+            .or_else(|_| {
+                text.parse::<jiff::civil::DateTime>()
+                    .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt))
+            });
+        return parsed.map(Since::At).map_err(|e| {
+            format!(
+                "invalid time `{text}`: {e} (examples: 2026-11-23T10:00:00Z, 2026-11-23T10:00:00+02:00, 2026-11-23 10:00:00 for UTC)"
+            )
+        });
+    }
+    let invalid = |why: String| {
+        format!(
+            "invalid duration `{text}`: {why} (examples: 90s, 15m, 2h, 1d, or a time such as 2026-11-23T10:00:00Z)"
+        )
+    };
+    let span: jiff::Span = text
+        .parse()
+        .map_err(|e: jiff::Error| invalid(e.to_string()))?;
+    let ago = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| invalid("use units up to days or weeks, not months or years".into()))?;
+    if ago.is_negative() {
+        return Err(invalid(
+            "a duration back from now cannot be negative".into(),
+        ));
+    }
+    Ok(Since::Ago(ago))
+}
+
+/// When `line` was written, in nanoseconds since the epoch, if it says so
+/// with a full date: year-less stamps (Render dashboard `Oct 7 03:14:09 PM`,
+/// read as 1970) count as none.
+fn line_instant(line: &[u8], format: LogFormat) -> Option<i128> {
+    /// Stamps before 1971 are year-less ones that `find_timestamp` put in 1970.
+    const YEARLESS_BEFORE: i128 = 365 * 86_400 * 1_000_000_000;
+    let text = String::from_utf8_lossy(line);
+    let stamp = match format {
+        LogFormat::Jsonl => match json::line_message(&text) {
+            Some((_, meta)) => meta.timestamp,
+            None => find_timestamp(&text),
+        },
+        _ => find_timestamp(&text),
+    }?;
+    (stamp.nanos >= YEARLESS_BEFORE).then_some(stamp.nanos)
 }
 
 /// Lines kept per stream for traceback look-back.
@@ -130,6 +208,21 @@ struct Stream {
     context_lines: u64,
     /// Trailing CRI partial lines waiting for the line completing them.
     held: Vec<u8>,
+    /// `--since`: lines are still skipped up to the cutoff.
+    replay: Option<Replay>,
+}
+
+/// The `--since` replay of one stream: its lines are skipped until one is
+/// stamped at or after the cutoff, or until what the file held at the start
+/// has been read (later lines arrived live).
+struct Replay {
+    /// The cutoff, in nanoseconds since the epoch.
+    cutoff: i128,
+    /// File offset where live content starts (`None` for stdin).
+    until: Option<u64>,
+    /// The timestamp of the last stamped line, which unstamped lines inherit.
+    last: Option<i128>,
+    skipped: u64,
 }
 
 struct LiveRun {
@@ -149,6 +242,13 @@ impl LiveRun {
     fn first_missing(&self) -> Option<usize> {
         self.reached.iter().position(|r| !r)
     }
+    /// The correlation key for text output: ` KEY`, or nothing.
+    fn key_text(&self) -> String {
+        self.key
+            .as_deref()
+            .map(|k| format!(" {k}"))
+            .unwrap_or_default()
+    }
 }
 
 /// Everything seen so far and what is printed about it.
@@ -159,6 +259,8 @@ struct Live<'a> {
     format: TailFormat,
     style: Style,
     exit_on: Option<Severity>,
+    /// Mask secrets in evidence (off with `--no-redact`).
+    redact: bool,
     streams: HashMap<usize, Stream>,
     results: Vec<FileResult>,
     problems: Vec<InputProblem>,
@@ -167,6 +269,8 @@ struct Live<'a> {
     runs: Vec<LiveRun>,
     out: String,
     exit_hit: bool,
+    /// `--since` cutoff: existing content stamped earlier is skipped.
+    since: Option<jiff::Timestamp>,
 }
 
 impl<'a> Live<'a> {
@@ -177,6 +281,7 @@ impl<'a> Live<'a> {
                 path,
                 offset,
                 lines_before,
+                len,
                 reason,
             } => {
                 if let Some(old) = self.streams.remove(&id) {
@@ -190,7 +295,9 @@ impl<'a> Live<'a> {
                     };
                     self.note(path, &format!("{what}; reading from the start"));
                 }
-                self.start_stream(id, path, offset, lines_before);
+                // Only what a file held when following began is replayed.
+                let until = (reason == StartReason::Initial).then_some(Some(len));
+                self.start_stream(id, path, offset, lines_before, until);
             }
             Event::Lines { id, data } => self.lines(id, data, false),
             Event::Problem { path, message } => {
@@ -209,13 +316,21 @@ impl<'a> Live<'a> {
             TailFormat::Text => eprintln!("faultline: {}: {message}", terminal(path)),
             TailFormat::Jsonl => {
                 let object = serde_json::json!({"event": "note", "path": path, "message": message});
-                self.out.push_str(&object.to_string());
-                self.out.push('\n');
+                push_json(&mut self.out, object);
             }
         }
     }
 
-    fn start_stream(&mut self, id: usize, path: &str, offset: u64, lines_before: u64) {
+    /// Starts stream `id`; `replay_until` is `Some` when `--since` applies to
+    /// it, with where its live content starts (`None`: only timestamps end the replay).
+    fn start_stream(
+        &mut self,
+        id: usize,
+        path: &str,
+        offset: u64,
+        lines_before: u64,
+        replay_until: Option<Option<u64>>,
+    ) {
         self.results.push(FileResult {
             path: path.to_string(),
             format: None,
@@ -231,6 +346,12 @@ impl<'a> Live<'a> {
             context: Vec::new(),
             context_lines: 0,
             held: Vec::new(),
+            replay: self.since.zip(replay_until).map(|(cutoff, until)| Replay {
+                cutoff: cutoff.as_nanosecond(),
+                until,
+                last: None,
+                skipped: 0,
+            }),
         };
         self.streams.insert(id, stream);
     }
@@ -238,8 +359,9 @@ impl<'a> Live<'a> {
     fn finish_stream(&mut self, mut stream: Stream) {
         if !stream.held.is_empty() {
             let held = std::mem::take(&mut stream.held);
-            self.process(&mut stream, &held);
+            self.handle(&mut stream, &held);
         }
+        self.end_replay(&mut stream);
     }
 
     /// Handles complete lines of stream `id`; `last` when no more will come.
@@ -263,9 +385,82 @@ impl<'a> Live<'a> {
         };
         stream.held = chunk.split_off(end);
         if !chunk.is_empty() {
-            self.process(&mut stream, &chunk);
+            self.handle(&mut stream, &chunk);
         }
         self.streams.insert(id, stream);
+    }
+
+    /// Handles complete lines, skipping those a `--since` replay leaves out.
+    fn handle(&mut self, stream: &mut Stream, chunk: &[u8]) {
+        let skip = self.replay(stream, chunk);
+        if skip > 0 {
+            // Skipped lines stay look-back context, for a traceback that
+            // straddles the cutoff.
+            let (skipped, _) = chunk.split_at(skip);
+            stream.lines += bytecount::count(skipped, b'\n') as u64;
+            stream.offset += skip as u64;
+            remember(stream, skipped);
+        }
+        if skip < chunk.len() {
+            self.process(stream, &chunk[skip..]);
+        }
+    }
+
+    /// How many leading bytes of `chunk` a `--since` replay skips; ends the
+    /// replay when a line at or after the cutoff, or live content, is reached.
+    fn replay(&mut self, stream: &mut Stream, chunk: &[u8]) -> usize {
+        let Some(replay) = stream.replay.as_mut() else {
+            return 0;
+        };
+        let mut pos = 0;
+        let mut done = false;
+        while pos < chunk.len() {
+            if replay
+                .until
+                .is_some_and(|until| stream.offset + pos as u64 >= until)
+            {
+                done = true;
+                break;
+            }
+            let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |i| pos + i + 1);
+            if let Some(at) = line_instant(&chunk[pos..end], stream.format) {
+                replay.last = Some(at);
+            }
+            if replay.last.is_some_and(|at| at >= replay.cutoff) {
+                done = true;
+                break;
+            }
+            replay.skipped += 1;
+            pos = end;
+        }
+        if done
+            || replay
+                .until
+                .is_some_and(|until| stream.offset + pos as u64 >= until)
+        {
+            self.end_replay(stream);
+        }
+        pos
+    }
+
+    /// Ends the `--since` replay of `stream`, saying how much it skipped.
+    fn end_replay(&mut self, stream: &mut Stream) {
+        let Some(replay) = stream.replay.take() else {
+            return;
+        };
+        if replay.skipped > 0 {
+            let path = self.results[stream.result].path.clone();
+            let cutoff = jiff::Timestamp::from_nanosecond(replay.cutoff)
+                .map_or_else(|_| replay.cutoff.to_string(), |t| t.to_string());
+            let lines = if replay.skipped == 1 { "line" } else { "lines" };
+            self.note(
+                &path,
+                &format!(
+                    "--since: skipped {} {lines} from before {cutoff}",
+                    replay.skipped
+                ),
+            );
+        }
     }
 
     /// Scans complete lines, reporting matches in them only (earlier lines
@@ -301,24 +496,7 @@ impl<'a> Live<'a> {
         let result = &mut self.results[stream.result].output;
         result.lines += newlines;
         result.bytes += new.len() as u64;
-        // Keep a bounded tail of lines as look-back context.
-        stream.context.extend_from_slice(new);
-        stream.context_lines += newlines;
-        if stream.context_lines > 2 * CONTEXT_LINES || stream.context.len() > 2 * CONTEXT_MAX_BYTES
-        {
-            let mut keep_from = stream.context.len();
-            let mut kept = 0;
-            while kept < CONTEXT_LINES
-                && keep_from > 0
-                && stream.context.len() - keep_from < CONTEXT_MAX_BYTES
-            {
-                keep_from =
-                    memchr::memrchr(b'\n', &stream.context[..keep_from - 1]).map_or(0, |i| i + 1);
-                kept += 1;
-            }
-            stream.context.drain(..keep_from);
-            stream.context_lines = kept;
-        }
+        remember(stream, new);
     }
 
     fn handle_match(&mut self, result: usize, m: LineMatch) {
@@ -326,6 +504,11 @@ impl<'a> Live<'a> {
         match m.target {
             Target::Rule(r) => {
                 let rule = &self.pack.rules[r];
+                let text = if self.redact {
+                    report::redact::redact(&m.text)
+                } else {
+                    std::borrow::Cow::Borrowed(m.text.as_str())
+                };
                 match self.format {
                     TailFormat::Text => {
                         let location = format!("{path}:{}:", m.line);
@@ -338,16 +521,15 @@ impl<'a> Live<'a> {
                             "{location} [{}] {}: {}\n",
                             self.style.severity(rule.severity),
                             rule.id,
-                            terminal(&m.text)
+                            terminal(&text)
                         ));
                     }
                     TailFormat::Jsonl => {
                         let object = serde_json::json!({
                             "event": "finding", "path": path, "line": m.line, "rule": rule.id, "class": rule.class,
-                            "severity": rule.severity, "text": m.text, "timestamp": m.meta.timestamp.as_ref().map(|t| t.text.clone()),
+                            "severity": rule.severity, "text": text, "timestamp": m.meta.timestamp.as_ref().map(|t| t.text.clone()),
                         });
-                        self.out.push_str(&object.to_string());
-                        self.out.push('\n');
+                        push_json(&mut self.out, object);
                     }
                 }
                 if self.exit_on.is_some_and(|t| rule.severity >= t) {
@@ -439,11 +621,7 @@ impl<'a> Live<'a> {
         let reached = run.reached.iter().filter(|r| **r).count();
         let total = run.reached.len();
         let waiting = run.first_missing().map(|s| &spec.milestones[s]);
-        let key_text = run
-            .key
-            .as_deref()
-            .map(|k| format!(" {k}"))
-            .unwrap_or_default();
+        let key_text = run.key_text();
         match self.format {
             TailFormat::Text => {
                 let state = match waiting {
@@ -461,8 +639,7 @@ impl<'a> Live<'a> {
                     "milestone": spec.milestones[step].id, "reached": reached, "total": total,
                     "waiting_for": waiting.map(|w| w.id.clone()),
                 });
-                self.out.push_str(&object.to_string());
-                self.out.push('\n');
+                push_json(&mut self.out, object);
             }
         }
         if run.complete() {
@@ -484,11 +661,7 @@ impl<'a> Live<'a> {
             let idle = run.last_progress.elapsed().as_secs_f64();
             match self.format {
                 TailFormat::Text => {
-                    let key_text = run
-                        .key
-                        .as_deref()
-                        .map(|k| format!(" {k}"))
-                        .unwrap_or_default();
+                    let key_text = run.key_text();
                     let findings = if run.findings_since.is_empty() {
                         String::new()
                     } else {
@@ -511,19 +684,26 @@ impl<'a> Live<'a> {
                         "last": last.map(|l| l.id.clone()), "waiting_for": waiting.map(|w| w.id.clone()),
                         "idle_seconds": idle.round(), "findings": run.findings_since,
                     });
-                    self.out.push_str(&object.to_string());
-                    self.out.push('\n');
+                    push_json(&mut self.out, object);
                 }
             }
         }
     }
 
-    /// Flushes the streams and builds the report of everything seen.
-    fn report(mut self) -> Report {
+    /// Handles what the streams still hold back (at the end).
+    fn flush_streams(&mut self) {
         let ids: Vec<usize> = self.streams.keys().copied().collect();
         for id in ids {
             self.lines(id, &[], true);
+            if let Some(mut stream) = self.streams.remove(&id) {
+                self.end_replay(&mut stream);
+                self.streams.insert(id, stream);
+            }
         }
+    }
+
+    /// Builds the report of everything seen (after [`Live::flush_streams`]).
+    fn report(mut self) -> Report {
         let mut report = analyze(self.pack, &self.results, std::mem::take(&mut self.problems));
         let mut dropped = 0;
         for (rule, count) in &self.overflow {
@@ -547,6 +727,31 @@ impl<'a> Live<'a> {
             });
         }
         report
+    }
+}
+
+/// Appends one JSON-lines event to `out`.
+fn push_json(out: &mut String, object: serde_json::Value) {
+    out.push_str(&report::json_line(&object));
+}
+
+/// Keeps a bounded tail of the lines of `stream` as look-back context.
+fn remember(stream: &mut Stream, new: &[u8]) {
+    stream.context.extend_from_slice(new);
+    stream.context_lines += bytecount::count(new, b'\n') as u64;
+    if stream.context_lines > 2 * CONTEXT_LINES || stream.context.len() > 2 * CONTEXT_MAX_BYTES {
+        let mut keep_from = stream.context.len();
+        let mut kept = 0;
+        while kept < CONTEXT_LINES
+            && keep_from > 0
+            && stream.context.len() - keep_from < CONTEXT_MAX_BYTES
+        {
+            keep_from =
+                memchr::memrchr(b'\n', &stream.context[..keep_from - 1]).map_or(0, |i| i + 1);
+            kept += 1;
+        }
+        stream.context.drain(..keep_from);
+        stream.context_lines = kept;
     }
 }
 
@@ -653,7 +858,8 @@ pub fn run(args: &TailArgs) -> ExitCode {
         input_format: args.input_format,
         format: args.format,
         style,
-        exit_on: args.exit_on.and_then(severity_of),
+        exit_on: args.exit_on.and_then(FailOn::threshold),
+        redact: !args.no_redact,
         streams: HashMap::new(),
         results: Vec::new(),
         problems: Vec::new(),
@@ -662,8 +868,9 @@ pub fn run(args: &TailArgs) -> ExitCode {
         runs: Vec::new(),
         out: String::new(),
         exit_hit: false,
+        since: args.since.map(|s| s.cutoff(jiff::Timestamp::now())),
     };
-    let mut follower = Follower::new(&files, args.from_start);
+    let mut follower = Follower::new(&files, args.from_start || args.since.is_some());
     let _watcher = if args.poll || files.is_empty() {
         None
     } else {
@@ -673,7 +880,7 @@ pub fn run(args: &TailArgs) -> ExitCode {
     let mut stdin_splitter = LineSplitter::default();
     let mut stdin_open = use_stdin;
     if use_stdin {
-        live.start_stream(STDIN, "<stdin>", 0, 0);
+        live.start_stream(STDIN, "<stdin>", 0, 0, Some(None));
         let tx = tx.clone();
         std::thread::spawn(move || read_stdin(tx));
     }
@@ -756,20 +963,25 @@ pub fn run(args: &TailArgs) -> ExitCode {
             live.lines(STDIN, &line, false);
         }
     }
+    live.flush_streams();
     let exit_hit = live.exit_hit;
     let fail_on = args.fail_on;
     let format = args.format;
     let mut text = std::mem::take(&mut live.out);
-    let report = live.report();
+    let mut report = live.report();
+    if !args.no_redact {
+        report::redact::redact_report(&mut report);
+    }
     match format {
         TailFormat::Text => {
             text.push('\n');
             text.push_str(&report::text::render(&report, style));
         }
         TailFormat::Jsonl => {
-            let object = serde_json::json!({"event": "report", "report": report});
-            text.push_str(&object.to_string());
-            text.push('\n');
+            push_json(
+                &mut text,
+                serde_json::json!({"event": "report", "report": report}),
+            );
         }
     }
     if stdout
@@ -796,6 +1008,51 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn parses_since_durations_and_times() {
+        let ago = |secs| Ok(Since::Ago(jiff::SignedDuration::from_secs(secs)));
+        assert_eq!(parse_since("90s"), ago(90));
+        assert_eq!(parse_since("15m"), ago(900));
+        assert_eq!(parse_since("2h"), ago(7200));
+        assert_eq!(parse_since("1d"), ago(86_400));
+        let at = |text: &str| Ok(Since::At(text.parse::<jiff::Timestamp>().unwrap()));
+        assert_eq!(
+            parse_since("2026-11-23T10:00:00Z"),
+            at("2026-11-23T10:00:00Z")
+        );
+        assert_eq!(
+            parse_since("2026-11-23T12:00:00+02:00"),
+            at("2026-11-23T10:00:00Z")
+        );
+        assert_eq!(
+            parse_since("2026-11-23 10:00:00"),
+            at("2026-11-23T10:00:00Z")
+        );
+        for bad in ["10x", "10", "1y", "-10m", "2026-13-01", "yesterday", ""] {
+            assert!(parse_since(bad).is_err(), "{bad}");
+        }
+        let now = jiff::Timestamp::from_second(1_000_000).unwrap();
+        assert_eq!(
+            Since::Ago(jiff::SignedDuration::from_secs(60)).cutoff(now),
+            jiff::Timestamp::from_second(999_940).unwrap()
+        );
+    }
+
+    #[test]
+    fn year_less_stamps_are_no_instant() {
+        assert!(line_instant(b"2026-11-23T10:00:00Z x\n", LogFormat::Text).is_some());
+        assert_eq!(
+            line_instant(b"Oct 7 03:14:09 PM  x\n", LogFormat::Text),
+            None
+        );
+        assert_eq!(
+            line_instant(b"  File \"w.py\", line 3\n", LogFormat::Text),
+            None
+        );
+        let docker = br#"{"log":"boom\n","stream":"stderr","time":"2026-11-23T10:00:00.5Z"}"#;
+        assert!(line_instant(docker, LogFormat::Jsonl).is_some());
     }
 
     #[test]

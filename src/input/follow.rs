@@ -91,13 +91,16 @@ pub enum StartReason {
 /// What following produces, in order per file.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// A file generation starts at `offset`, after `lines_before` lines.
+    /// A file generation starts at `offset`, after `lines_before` lines;
+    /// the file then held `len` bytes (what it held before following began,
+    /// for a generation started by [`Follower::start`]).
     /// Lines of the previous generation of the same `id` (if any) are done.
     Start {
         id: usize,
         path: &'a str,
         offset: u64,
         lines_before: u64,
+        len: u64,
         reason: StartReason,
     },
     /// Complete lines of the current generation, each ending in `\n`.
@@ -123,6 +126,19 @@ struct Tail {
     started: bool,
     /// A problem was reported and not cleared since.
     troubled: bool,
+}
+
+impl Tail {
+    /// Reports a problem reading this file, once until it reads again.
+    fn problem(&mut self, message: String, sink: &mut dyn FnMut(Event<'_>)) {
+        if !self.troubled {
+            self.troubled = true;
+            sink(Event::Problem {
+                path: &self.display,
+                message,
+            });
+        }
+    }
 }
 
 /// Follows files named by paths, globs and directories.
@@ -273,24 +289,12 @@ impl Follower {
         let (file, meta) = match opened {
             Ok((file, meta)) if meta.is_file() => (file, meta),
             Ok(_) => {
-                if !tail.troubled {
-                    tail.troubled = true;
-                    sink(Event::Problem {
-                        path: &tail.display,
-                        message: "not a regular file; not followed".into(),
-                    });
-                }
+                tail.problem("not a regular file; not followed".into(), sink);
                 return false;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
             Err(e) => {
-                if !tail.troubled {
-                    tail.troubled = true;
-                    sink(Event::Problem {
-                        path: &tail.display,
-                        message: io_message(&e),
-                    });
-                }
+                tail.problem(io_message(&e), sink);
                 return false;
             }
         };
@@ -314,6 +318,7 @@ impl Follower {
             path: &tail.display,
             offset,
             lines_before,
+            len: meta.len(),
             reason,
         });
         true
@@ -347,6 +352,7 @@ impl Follower {
                         path: &tail.display,
                         offset: 0,
                         lines_before: 0,
+                        len: meta.len(),
                         reason: StartReason::Truncated,
                     });
                 }
@@ -416,13 +422,7 @@ fn read_available(
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                if !tail.troubled {
-                    tail.troubled = true;
-                    sink(Event::Problem {
-                        path: &tail.display,
-                        message: io_message(&e),
-                    });
-                }
+                tail.problem(io_message(&e), sink);
                 return (total, true);
             }
         }

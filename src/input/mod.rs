@@ -1,6 +1,7 @@
 //! The input stage: where bytes come from (files, directories, globs, stdin,
 //! gzip archives) and what format they are in.
 
+pub mod clip;
 pub mod document;
 pub mod follow;
 pub mod format;

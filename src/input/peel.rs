@@ -69,22 +69,26 @@ fn peel<'a>(line: &'a str, mut origin: Option<&mut Origin>) -> &'a str {
             break;
         }
         for wrapper in WRAPPERS.iter() {
-            if let Some(c) = wrapper.regex.captures(rest) {
-                if let Some(origin) = origin.as_deref_mut() {
-                    let set = |slot: &mut Option<String>, name: &str| {
-                        if slot.is_none() {
-                            *slot = c.name(name).map(|m| m.as_str().to_string());
-                        }
-                    };
-                    set(&mut origin.pod, "pod");
-                    set(&mut origin.container, "container");
-                    set(&mut origin.host, "host");
-                    set(&mut origin.service, "service");
-                }
-                let end = c.get(0).map_or(0, |m| m.end());
-                rest = &rest[end..];
-                continue 'outer;
+            // `find` costs no capture allocation; most wrappers do not match.
+            let Some(found) = wrapper.regex.find(rest) else {
+                continue;
+            };
+            if let Some(origin) = origin.as_deref_mut()
+                && wrapper.regex.captures_len() > 1
+                && let Some(c) = wrapper.regex.captures(rest)
+            {
+                let set = |slot: &mut Option<String>, name: &str| {
+                    if slot.is_none() {
+                        *slot = c.name(name).map(|m| m.as_str().to_string());
+                    }
+                };
+                set(&mut origin.pod, "pod");
+                set(&mut origin.container, "container");
+                set(&mut origin.host, "host");
+                set(&mut origin.service, "service");
             }
+            rest = &rest[found.end()..];
+            continue 'outer;
         }
         break;
     }

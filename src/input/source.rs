@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
+use super::clip;
 use super::mapped::GuardedMap;
 
 /// One thing to scan.
@@ -260,14 +261,18 @@ pub fn peek(
     Ok((head, Box::new(replay)))
 }
 
-/// Up to `count` lines of a plain file from 1-based line `from`, wrappers
-/// removed (for showing what followed a stall). Empty for stdin, archives
-/// and unreadable files.
-pub fn read_lines(path: &str, from: u64, count: usize) -> Vec<(u64, String)> {
-    use std::io::BufRead;
-    let Ok(file) = File::open(path) else {
+/// Up to `count` lines of a plain file that follow the line starting at
+/// byte `offset` (1-based line `line`), wrappers removed and long lines
+/// clipped (for showing what followed a stall). Seeks, so it costs the same
+/// wherever the line is. Empty for stdin, archives and unreadable files.
+pub fn lines_after(path: &str, offset: u64, line: u64, count: usize) -> Vec<(u64, String)> {
+    use std::io::{BufRead, Seek, SeekFrom};
+    let Ok(mut file) = File::open(path) else {
         return Vec::new();
     };
+    if file.seek(SeekFrom::Start(offset)).is_err() {
+        return Vec::new();
+    }
     let mut magic = [0u8; 2];
     if File::open(path)
         .and_then(|mut f| read_up_to(&mut f, &mut magic))
@@ -277,16 +282,16 @@ pub fn read_lines(path: &str, from: u64, count: usize) -> Vec<(u64, String)> {
     }
     io::BufReader::new(file)
         .split(b'\n')
-        .enumerate()
-        .skip(from.saturating_sub(1) as usize)
+        .skip(1)
         .take(count)
-        .map_while(|(i, line)| {
-            line.ok().map(|l| {
-                (
-                    i as u64 + 1,
-                    super::peel::message(String::from_utf8_lossy(&l).trim_end()).to_string(),
-                )
-            })
+        .zip(line + 1..)
+        .map_while(|(text, number)| {
+            let text = text.ok()?;
+            let text = String::from_utf8_lossy(&text);
+            Some((
+                number,
+                clip::evidence(super::peel::message(text.trim_end()), 0..0),
+            ))
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
-use super::clip;
+use crate::input::clip;
 use crate::input::meta::Meta;
 use crate::rules::{Pattern, RulePack};
 
@@ -192,6 +192,11 @@ impl Matcher {
                     &self.pack.sequences[sequence].milestones[step].patterns[index]
                 }
             };
+            // Most candidates fail: `is_match` rejects them without
+            // allocating the capture slots `captures` needs.
+            if !pattern.regex.is_match(message) {
+                continue;
+            }
             let Some(caps) = pattern.regex.captures(message) else {
                 continue;
             };

@@ -4,7 +4,6 @@
 //! thread count because each chunk reports chunk-local line numbers that are
 //! rebased afterwards, and look-back (tracebacks) reads the shared buffer.
 
-mod clip;
 pub mod file;
 pub mod matcher;
 
@@ -13,6 +12,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
+use crate::input::clip;
 use crate::input::document::Record;
 use crate::input::format::LogFormat;
 use crate::input::meta::{Meta, find_level, find_timestamp};
