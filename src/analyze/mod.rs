@@ -450,7 +450,6 @@ fn sequence_reports(
     stall_rules: &BTreeMap<usize, BTreeSet<String>>,
     files: &[FileResult],
 ) -> Vec<SequenceReport> {
-    let mut reports: Vec<SequenceReport> = Vec::new();
     let total = events.len();
     // error_at_or_after[i]: some rule of severity error or worse matches at timeline index >= i.
     let mut error_at_or_after = vec![false; total + 1];
@@ -458,9 +457,105 @@ fn sequence_reports(
         error_at_or_after[i] = error_at_or_after[i + 1]
             || matches!(events[i].m.target, Target::Rule(r) if pack.rules[r].severity >= Severity::Error);
     }
+    // Count every run, but build reports only for the runs shown: a busy
+    // log has hundreds of thousands of agent runs.
+    let mut reports: Vec<(SequenceReport, Vec<(usize, RunStatus)>)> = Vec::new();
     for (r, run) in runs.iter().enumerate() {
         let spec = &pack.sequences[run.sequence];
-        let steps: Vec<crate::analyze::Step> = spec
+        let status = if run.complete() {
+            RunStatus::Completed
+        } else if run.restarted
+            || stall_rules.get(&r).is_some_and(|s| !s.is_empty())
+            || error_at_or_after[run.last_event]
+            || run.last_event + 1 < total / 2
+        {
+            RunStatus::Stalled
+        } else {
+            RunStatus::Running
+        };
+        let index = match reports.iter().position(|(s, _)| s.id == spec.id) {
+            Some(index) => index,
+            None => {
+                let report = SequenceReport {
+                    id: spec.id.clone(),
+                    title: spec.title.clone(),
+                    total_runs: 0,
+                    completed_runs: 0,
+                    runs: Vec::new(),
+                };
+                reports.push((report, Vec::new()));
+                reports.len() - 1
+            }
+        };
+        let (report, candidates) = &mut reports[index];
+        report.total_runs += 1;
+        report.completed_runs += usize::from(status == RunStatus::Completed);
+        candidates.push((r, status));
+    }
+    reports
+        .into_iter()
+        .map(|(mut report, mut candidates)| {
+            if candidates.len() > MAX_RUNS_SHOWN {
+                // Stable: incomplete runs first, each group in timeline order.
+                candidates.sort_by_key(|(_, status)| *status == RunStatus::Completed);
+                candidates.truncate(MAX_RUNS_SHOWN);
+            }
+            report.runs = candidates
+                .into_iter()
+                .map(|(r, status)| {
+                    run_report(pack, &runs[r], status, events, stall_rules.get(&r), files)
+                })
+                .collect();
+            report
+        })
+        .collect()
+}
+
+/// The report of one run, with the lines that followed its stall when no
+/// finding explains it.
+fn run_report(
+    pack: &RulePack,
+    run: &RunTrace,
+    status: RunStatus,
+    events: &[Event],
+    stall_rules: Option<&BTreeSet<String>>,
+    files: &[FileResult],
+) -> Run {
+    let spec = &pack.sequences[run.sequence];
+    let stall_findings: Vec<String> = stall_rules
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default();
+    let explained = stall_findings
+        .iter()
+        .any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
+    let unexplained_stall = if status == RunStatus::Stalled && !explained {
+        let last = &events[run.last_event];
+        let path = &files[last.file].path;
+        lines_after(path, last.m.offset, last.m.line, STALL_CONTEXT_LINES)
+            .into_iter()
+            .map(|(line, text)| Evidence {
+                path: path.clone(),
+                line,
+                text,
+                timestamp: None,
+                traceback: Vec::new(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let milestone_ids = |steps: &mut dyn Iterator<Item = usize>| -> Vec<String> {
+        steps.map(|s| spec.milestones[s].id.clone()).collect()
+    };
+    Run {
+        key: run.key.clone(),
+        reached: milestone_ids(
+            &mut (0..spec.milestones.len()).filter(|&s| run.reached[s].is_some()),
+        ),
+        first_missing: run.first_missing().map(|s| spec.milestones[s].id.clone()),
+        out_of_order: milestone_ids(&mut run.out_of_order.iter().copied()),
+        status,
+        steps: spec
             .milestones
             .iter()
             .zip(&run.reached)
@@ -469,95 +564,8 @@ fn sequence_reports(
                 title: m.title.clone(),
                 at: reached.map(|i| evidence(&events[i])),
             })
-            .collect();
-        let stall_findings: Vec<String> = stall_rules
-            .get(&r)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
-        let later_errors = error_at_or_after[run.last_event];
-        let status = if run.complete() {
-            RunStatus::Completed
-        } else if run.restarted
-            || !stall_findings.is_empty()
-            || later_errors
-            || run.last_event + 1 < total / 2
-        {
-            RunStatus::Stalled
-        } else {
-            RunStatus::Running
-        };
-        let explained = stall_findings
-            .iter()
-            .any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
-        // Read lazily, only for the runs that are shown (see below).
-        let stall_source = (status == RunStatus::Stalled && !explained).then(|| {
-            let last = &events[run.last_event];
-            StallSource {
-                path: files[last.file].path.clone(),
-                offset: last.m.offset,
-                line: last.m.line,
-            }
-        });
-        let run_report = Run {
-            key: run.key.clone(),
-            reached: spec
-                .milestones
-                .iter()
-                .zip(&run.reached)
-                .filter(|(_, r)| r.is_some())
-                .map(|(m, _)| m.id.clone())
-                .collect(),
-            first_missing: run.first_missing().map(|s| spec.milestones[s].id.clone()),
-            out_of_order: run
-                .out_of_order
-                .iter()
-                .map(|&s| spec.milestones[s].id.clone())
-                .collect(),
-            status,
-            steps,
-            stall_findings,
-            unexplained_stall: Vec::new(),
-            stall_source,
-        };
-        match reports.iter_mut().find(|s| s.id == spec.id) {
-            Some(report) => report.runs.push(run_report),
-            None => reports.push(SequenceReport {
-                id: spec.id.clone(),
-                title: spec.title.clone(),
-                total_runs: 0,
-                completed_runs: 0,
-                runs: vec![run_report],
-            }),
-        }
+            .collect(),
+        stall_findings,
+        unexplained_stall,
     }
-    for report in &mut reports {
-        report.total_runs = report.runs.len();
-        report.completed_runs = report
-            .runs
-            .iter()
-            .filter(|r| r.status == RunStatus::Completed)
-            .count();
-        if report.runs.len() > MAX_RUNS_SHOWN {
-            // Stable: incomplete runs first, each group in timeline order.
-            report
-                .runs
-                .sort_by_key(|r| r.status == RunStatus::Completed);
-            report.runs.truncate(MAX_RUNS_SHOWN);
-        }
-        for run in &mut report.runs {
-            if let Some(StallSource { path, offset, line }) = run.stall_source.take() {
-                run.unexplained_stall = lines_after(&path, offset, line, STALL_CONTEXT_LINES)
-                    .into_iter()
-                    .map(|(line, text)| Evidence {
-                        path: path.clone(),
-                        line,
-                        text,
-                        timestamp: None,
-                        traceback: Vec::new(),
-                    })
-                    .collect();
-            }
-        }
-    }
-    reports
 }

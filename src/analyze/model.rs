@@ -124,20 +124,6 @@ pub struct Run {
     /// When a run stalled and nothing explains it: the lines after its last milestone.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unexplained_stall: Vec<Evidence>,
-    /// Where to read `unexplained_stall` from, until it is read.
-    #[serde(skip)]
-    pub stall_source: Option<StallSource>,
-}
-
-/// The last line a stalled run reached, whose followers are shown when
-/// nothing explains the stall.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StallSource {
-    pub path: String,
-    /// Byte offset where that line starts.
-    pub offset: u64,
-    /// Its 1-based line number.
-    pub line: u64,
 }
 
 /// A sequence and its runs.
