@@ -72,15 +72,123 @@ fn folded_char(class: &Class) -> Option<char> {
     }
 }
 
+/// Longer needles are rarer, up to this length; beyond it, fewer needles win.
+const SCORE_LEN_CAP: usize = 12;
+/// Most alternatives a concatenation's literal runs may multiply into: small
+/// alternations (`HTTP (401|403)` → `HTTP 401`, `HTTP 403`) make needles far
+/// more selective than the shared part alone.
+const MAX_RUNS: usize = 16;
+
 fn score(cover: &[Needle]) -> (usize, std::cmp::Reverse<usize>) {
     let shortest = cover.iter().map(|n| n.text.len()).min().unwrap_or(0);
-    (shortest.min(8), std::cmp::Reverse(cover.len()))
+    (shortest.min(SCORE_LEN_CAP), std::cmp::Reverse(cover.len()))
 }
 
+/// The better of two covers; on a tie the later one (`b`), because the
+/// distinctive words of a log pattern usually follow its context keys
+/// (`run_id=… PENDING`).
 fn better(a: Option<Vec<Needle>>, b: Option<Vec<Needle>>) -> Option<Vec<Needle>> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+        (Some(a), Some(b)) => Some(if score(&b) >= score(&a) { b } else { a }),
         (a, b) => a.or(b),
+    }
+}
+
+/// Every string `hir` can match, if that is a small finite set of plain
+/// (case-sensitive) strings: literals, small ASCII classes, alternations,
+/// `?` and concatenations of those.
+fn exact_strings(hir: &Hir) -> Option<Vec<String>> {
+    let set = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![String::new()],
+        HirKind::Literal(Literal(bytes)) => vec![std::str::from_utf8(bytes).ok()?.to_string()],
+        HirKind::Class(class) => small_class(class)?,
+        HirKind::Capture(capture) => exact_strings(&capture.sub)?,
+        HirKind::Repetition(rep) if rep.min == 0 && rep.max == Some(1) => {
+            let mut set = exact_strings(&rep.sub)?;
+            set.push(String::new());
+            set
+        }
+        HirKind::Alternation(branches) => {
+            let mut set = Vec::new();
+            for branch in branches {
+                set.extend(exact_strings(branch)?);
+            }
+            set
+        }
+        HirKind::Concat(subs) => {
+            let mut set = vec![String::new()];
+            for sub in subs {
+                set = cross(&set, &exact_strings(sub)?)?;
+            }
+            set
+        }
+        _ => return None,
+    };
+    (set.len() <= MAX_RUNS).then_some(set)
+}
+
+/// The characters of a class of at most a few ASCII characters.
+fn small_class(class: &Class) -> Option<Vec<String>> {
+    let chars: Vec<char> = match class {
+        Class::Unicode(u) => u
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .take(MAX_RUNS + 1)
+            .collect(),
+        Class::Bytes(b) => b
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .take(MAX_RUNS + 1)
+            .map(char::from)
+            .collect(),
+    };
+    (chars.len() <= 4 && chars.iter().all(char::is_ascii))
+        .then(|| chars.iter().map(char::to_string).collect())
+}
+
+/// Every `a` followed by every `b`, unless that makes too many.
+fn cross(a: &[String], b: &[String]) -> Option<Vec<String>> {
+    if a.len() * b.len() > MAX_RUNS {
+        return None;
+    }
+    let mut out: Vec<String> = a
+        .iter()
+        .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+        .collect();
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// The literal runs of a concatenation being built: alternatives, any one of
+/// which every match contains.
+struct Runs {
+    texts: Vec<String>,
+    folded: bool,
+}
+
+impl Runs {
+    fn new() -> Runs {
+        Runs {
+            texts: vec![String::new()],
+            folded: false,
+        }
+    }
+
+    /// Ends the runs: they are a cover if none is empty.
+    fn flush(&mut self, best: &mut Option<Vec<Needle>>) {
+        let texts = std::mem::replace(&mut self.texts, vec![String::new()]);
+        if texts.iter().all(|t| !t.is_empty()) {
+            let cover = texts
+                .into_iter()
+                .map(|text| Needle {
+                    text,
+                    case_insensitive: self.folded,
+                })
+                .collect::<Vec<_>>();
+            *best = better(best.take(), Some(cover));
+        }
+        self.folded = false;
     }
 }
 
@@ -110,32 +218,32 @@ fn cover(hir: &Hir) -> Option<Vec<Needle>> {
         }
         HirKind::Concat(subs) => {
             let mut best = None;
-            let mut run = String::new();
-            let mut run_folded = false;
-            let flush = |run: &mut String, folded: &mut bool, best: &mut Option<Vec<Needle>>| {
-                if !run.is_empty() {
-                    let needle = Needle {
-                        text: std::mem::take(run),
-                        case_insensitive: *folded,
-                    };
-                    *best = better(best.take(), Some(vec![needle]));
-                }
-                *folded = false;
-            };
+            let mut runs = Runs::new();
             for sub in subs {
                 match piece(sub) {
                     Piece::Text(text, folded) => {
-                        run.push_str(&text);
-                        run_folded |= folded;
+                        runs.texts.iter_mut().for_each(|t| t.push_str(&text));
+                        runs.folded |= folded;
                     }
                     Piece::Neutral => {}
                     Piece::Break => {
-                        flush(&mut run, &mut run_folded, &mut best);
-                        best = better(best, cover(sub));
+                        // A small finite piece multiplies the runs (plain text only).
+                        let product = if runs.folded {
+                            None
+                        } else {
+                            exact_strings(sub).and_then(|set| cross(&runs.texts, &set))
+                        };
+                        match product {
+                            Some(texts) => runs.texts = texts,
+                            None => {
+                                runs.flush(&mut best);
+                                best = better(best, cover(sub));
+                            }
+                        }
                     }
                 }
             }
-            flush(&mut run, &mut run_folded, &mut best);
+            runs.flush(&mut best);
             best
         }
         _ => None,
@@ -184,5 +292,41 @@ mod tests {
     fn optional_parts_are_not_required() {
         assert_eq!(needles(r"(?:timeout)?\d+"), None);
         assert_eq!(needles(r"ab"), None, "too short to prefilter");
+    }
+
+    #[test]
+    fn small_alternations_multiply_into_more_selective_needles() {
+        assert_eq!(
+            needles(r"HTTP (?P<status>401|403)\b"),
+            Some(vec!["HTTP 401".into(), "HTTP 403".into()])
+        );
+        assert_eq!(
+            needles(r"status[_ ]code"),
+            Some(vec!["status code".into(), "status_code".into()])
+        );
+    }
+
+    #[test]
+    fn an_optional_piece_keeps_the_shorter_run_too() {
+        assert_eq!(
+            needles(r"pool(?:ed)? exhausted"),
+            Some(vec!["pool exhausted".into(), "pooled exhausted".into()])
+        );
+    }
+
+    #[test]
+    fn products_stay_bounded() {
+        // 5 × 5 alternatives is more than MAX_RUNS: the longest plain run wins.
+        let found =
+            needles(r"(a1|a2|a3|a4|a5)(b1|b2|b3|b4|b5) then Connection refused").expect("a cover");
+        assert_eq!(found, vec![" then Connection refused".to_string()]);
+    }
+
+    #[test]
+    fn unicode_classes_are_not_expanded() {
+        assert_eq!(
+            needles(r"exit code \d+ after restart"),
+            Some(vec![" after restart".into()])
+        );
     }
 }
