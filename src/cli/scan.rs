@@ -146,15 +146,16 @@ fn progress_bar(inputs: &[Input]) -> ProgressBar {
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let loaded = match args.rules.load() {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+    // Before anything uses rayon (rule files compile in parallel).
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
     }
+    let loaded = match args.rules.load() {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
     let started = Instant::now();
     let pack = Arc::new(loaded.pack);
     let matcher = Matcher::new(Arc::clone(&pack));

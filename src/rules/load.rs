@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde_saphyr::{Location, Spanned};
 
@@ -157,22 +158,23 @@ pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
     let mut rules: Vec<(Rule, Vec<Location>, Arc<SourceText>)> = Vec::new();
     let mut sequences: Vec<Sequence> = Vec::new();
     for layer in &sources.layers {
+        // Files compile in parallel (regex compilation is most of start-up);
+        // ids are then checked in file order, so the result is the same.
+        let compiled: Vec<CompiledFile> = layer.par_iter().map(compile_file).collect();
         let mut seen: HashMap<String, (Arc<SourceText>, Location)> = HashMap::new();
-        for source in layer {
-            let Some(file) = parse_file(source, &mut errors) else {
-                continue;
-            };
-            for spec in file.rules {
-                let id = spec.id.value.clone();
-                if let Some((first_source, first_at)) = seen.get(&id) {
+        for (source, file) in layer.iter().zip(compiled) {
+            errors.extend(file.errors);
+            warnings.extend(file.warnings);
+            for entry in file.rules {
+                if let Some((first_source, first_at)) = seen.get(&entry.id) {
                     let (line, _) =
                         Diagnostic::error("x", first_source, *first_at, "").line_column();
                     errors.push(
                         Diagnostic::error(
                             "duplicate-id",
                             source,
-                            spec.id.referenced,
-                            format!("duplicate rule id `{id}`"),
+                            entry.id_at,
+                            format!("duplicate rule id `{}`", entry.id),
                         )
                         .with_hint(format!(
                             "first defined at {}:{line}; ids must be unique",
@@ -181,19 +183,15 @@ pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
                     );
                     continue;
                 }
-                seen.insert(id.clone(), (Arc::clone(source), spec.id.referenced));
-                let cause_locations: Vec<Location> =
-                    spec.causes.iter().map(|c| c.referenced).collect();
-                if let Some(rule) = compile_rule(spec, source, &mut errors, &mut warnings) {
+                seen.insert(entry.id, (Arc::clone(source), entry.id_at));
+                if let Some(rule) = entry.rule {
                     rules.retain(|(r, _, _)| r.id != rule.id);
-                    rules.push((rule, cause_locations, Arc::clone(source)));
+                    rules.push((rule, entry.cause_locations, Arc::clone(source)));
                 }
             }
-            for spec in file.sequences {
-                if let Some(sequence) = compile_sequence(spec, source, &mut errors, &mut warnings) {
-                    sequences.retain(|s| s.id != sequence.id);
-                    sequences.push(sequence);
-                }
+            for sequence in file.sequences {
+                sequences.retain(|s| s.id != sequence.id);
+                sequences.push(sequence);
             }
         }
     }
@@ -206,6 +204,57 @@ pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
         sequences,
     };
     Ok(Loaded { pack, warnings })
+}
+
+/// One rule file parsed and compiled on its own.
+struct CompiledFile {
+    rules: Vec<CompiledRule>,
+    sequences: Vec<Sequence>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A rule of a file: its id (checked for duplicates across files) and the
+/// compiled rule, `None` if it had errors.
+struct CompiledRule {
+    id: String,
+    id_at: Location,
+    cause_locations: Vec<Location>,
+    rule: Option<Rule>,
+}
+
+fn compile_file(source: &Arc<SourceText>) -> CompiledFile {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let Some(file) = parse_file(source, &mut errors) else {
+        return CompiledFile {
+            rules: Vec::new(),
+            sequences: Vec::new(),
+            errors,
+            warnings,
+        };
+    };
+    let rules = file
+        .rules
+        .into_iter()
+        .map(|spec| CompiledRule {
+            id: spec.id.value.clone(),
+            id_at: spec.id.referenced,
+            cause_locations: spec.causes.iter().map(|c| c.referenced).collect(),
+            rule: compile_rule(spec, source, &mut errors, &mut warnings),
+        })
+        .collect();
+    let sequences = file
+        .sequences
+        .into_iter()
+        .filter_map(|spec| compile_sequence(spec, source, &mut errors, &mut warnings))
+        .collect();
+    CompiledFile {
+        rules,
+        sequences,
+        errors,
+        warnings,
+    }
 }
 
 fn parse_file(source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>) -> Option<RuleFile> {
