@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::input::clip;
 use crate::input::document::Record;
 use crate::input::format::LogFormat;
-use crate::input::meta::{Meta, find_level, find_timestamp};
+use crate::input::meta::{Meta, Origin, find_level, find_timestamp};
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
 pub use matcher::{CandidateCache, Hit, Matcher, Target};
@@ -377,13 +377,18 @@ fn scan_line(
     } else {
         None
     };
-    let (message, json_meta) = match &decoded {
-        Some((message, meta)) => (message.as_str(), Some(meta)),
-        None => (peel::message(&text), None),
+    // Peeling records the origin as it goes: wrappers that name one are
+    // few, and a second peel for matched lines would cost more.
+    let (message, json_meta, origin) = match &decoded {
+        Some((message, meta)) => (message.as_str(), Some(meta), Origin::default()),
+        None => {
+            let (message, origin) = peel::message_and_origin(&text);
+            (message, None, origin)
+        }
     };
     let line_meta = || match json_meta {
         Some(meta) => meta.clone(),
-        None => text_meta(&text, message),
+        None => text_meta(&text, message, &origin),
     };
     let sublines: Vec<&str> = message.split('\n').collect();
     for (i, subline) in sublines.iter().enumerate() {
@@ -421,12 +426,11 @@ fn scan_line(
 }
 
 /// Metadata of a text line: wrapper fields first, then the message's own.
-fn text_meta(raw: &str, message: &str) -> Meta {
-    let (_, origin) = peel::message_and_origin(raw);
+fn text_meta(raw: &str, message: &str, origin: &Origin) -> Meta {
     Meta {
         timestamp: find_timestamp(raw),
         level: find_level(message).or_else(|| find_level(raw)),
-        origin,
+        origin: origin.clone(),
     }
 }
 
