@@ -99,14 +99,13 @@ mod guard {
 
     static PAGE_SIZE: AtomicUsize = AtomicUsize::new(4096);
     /// The handler that was installed before ours, for faults not ours.
-    static mut PREVIOUS: Option<libc::sigaction> = None;
+    static PREVIOUS: OnceLock<libc::sigaction> = OnceLock::new();
     static INSTALLED: OnceLock<Result<(), i32>> = OnceLock::new();
 
     /// Installs the SIGBUS handler once per process.
     pub fn install() -> io::Result<()> {
         let outcome = INSTALLED.get_or_init(|| {
-            // SAFETY: plain libc calls with valid, zero-initialised structs;
-            // PREVIOUS is written once, before the handler can run.
+            // SAFETY: plain libc calls with valid, zero-initialised structs.
             unsafe {
                 let page = libc::sysconf(libc::_SC_PAGESIZE);
                 if page > 0 {
@@ -120,7 +119,7 @@ mod guard {
                 if libc::sigaction(libc::SIGBUS, &action, &mut previous) != 0 {
                     return Err(io::Error::last_os_error().raw_os_error().unwrap_or(0));
                 }
-                PREVIOUS = Some(previous);
+                let _ = PREVIOUS.set(previous);
             }
             Ok(())
         });
@@ -185,10 +184,10 @@ mod guard {
             }
         }
         // Not ours: hand the fault back to whoever handled SIGBUS before.
-        // SAFETY: PREVIOUS was set before this handler was installed.
+        // SAFETY: the previous action's handler has the signature its flags
+        // declare; restoring the default action is always valid.
         unsafe {
-            #[allow(static_mut_refs)] // read-only after installation
-            match PREVIOUS {
+            match PREVIOUS.get() {
                 Some(previous)
                     if previous.sa_sigaction != libc::SIG_DFL
                         && previous.sa_sigaction != libc::SIG_IGN =>
