@@ -91,7 +91,7 @@ if ! command -v rg >/dev/null; then
         export PATH=$HOME/.cargo/bin:$PATH
     fi
 fi
-RG_VERSION=$(rg --version | head -1)
+RG_VERSION=$(rg --version | sed -n 1p)  # sed reads it all: no broken pipe under pipefail
 
 # (iv) every rule pattern of the pack, one per line. Named groups become
 # plain groups: rg joins -f patterns with `|`, and the same group name in two
