@@ -20,8 +20,8 @@ pub fn evidence(line: &str, span: Range<usize>) -> String {
     let span_end = span
         .end
         .min(span.start + MAX_EVIDENCE_BYTES - 2 * CONTEXT_BYTES);
-    let start = floor_char(line, span.start.saturating_sub(CONTEXT_BYTES));
-    let end = floor_char(line, (span_end + CONTEXT_BYTES).min(line.len()));
+    let start = line.floor_char_boundary(span.start.saturating_sub(CONTEXT_BYTES));
+    let end = line.floor_char_boundary(span_end + CONTEXT_BYTES);
     let mut out = String::with_capacity(end - start + 64);
     if start > 0 {
         out.push_str(&format!("[… {start} bytes cut] "));
@@ -38,14 +38,10 @@ pub fn capture(value: &str) -> String {
     if value.len() <= MAX_CAPTURE_BYTES {
         return value.to_string();
     }
-    format!("{}…", &value[..floor_char(value, MAX_CAPTURE_BYTES)])
-}
-
-fn floor_char(text: &str, mut index: usize) -> usize {
-    while !text.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
+    format!(
+        "{}…",
+        &value[..value.floor_char_boundary(MAX_CAPTURE_BYTES)]
+    )
 }
 
 #[cfg(test)]

@@ -102,8 +102,11 @@ impl Diagnostic {
     pub fn narrowed(mut self, offset: usize, len: usize) -> Self {
         let text = &self.source.text;
         let content_start = scalar_content_start(text, self.span.start);
-        let start = (content_start + offset).min(self.span.end.max(content_start));
-        let end = (start + len.max(1)).min(line_end(text, start));
+        // `offset` counts bytes of the decoded scalar, which differs from the
+        // source text when it has escapes: snap to char boundaries.
+        let start = text
+            .floor_char_boundary((content_start + offset).min(self.span.end.max(content_start)));
+        let end = text.ceil_char_boundary((start + len.max(1)).min(line_end(text, start)));
         if start < end {
             self.span = start..end;
         }
@@ -188,7 +191,8 @@ fn token_span(text: &str, at: Location) -> std::ops::Range<usize> {
     if end > start {
         start..end
     } else {
-        start..(start + 1).min(text.len()).max(start)
+        // A blank token (e.g. only Unicode whitespace): underline one character.
+        start..text.ceil_char_boundary(start + 1)
     }
 }
 
@@ -196,5 +200,55 @@ fn scalar_content_start(text: &str, start: usize) -> usize {
     match text[start..].chars().next() {
         Some('"' | '\'') => start + 1,
         _ => start,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::{RuleSources, load};
+
+    /// Loads one rule file; every diagnostic must have a char-aligned span
+    /// inside the text and render.
+    fn errors_of(text: &str) -> Vec<Diagnostic> {
+        let sources = RuleSources {
+            layers: vec![vec![Arc::new(SourceText {
+                name: "t.yaml".into(),
+                text: text.into(),
+            })]],
+        };
+        let Err(errors) = load(&sources) else {
+            panic!("the file is rejected");
+        };
+        for d in &errors {
+            let text = &d.source.text;
+            assert!(d.span.start <= d.span.end && d.span.end <= text.len());
+            assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end));
+            assert!(!d.render().is_empty());
+            let _ = d.to_string();
+        }
+        errors
+    }
+
+    const RULE: &str =
+        "rules:\n  - id: a.b\n    title: t\n    class: module-not-found\n    severity: error\n";
+
+    #[test]
+    fn narrowing_past_escapes_stays_on_char_boundaries() {
+        // Found with the rule_load fuzz target: the regex offset counts decoded bytes
+        // (`\t` is one, in the source two), so it landed inside an `é`.
+        let errors = errors_of(&format!("{RULE}    patterns:\n      - \"\\tééé(\"\n"));
+        assert_eq!(errors[0].code, "invalid-regex");
+    }
+
+    #[test]
+    fn a_token_of_unicode_whitespace_is_underlined_whole() {
+        // Found with the rule_load fuzz target: a plain scalar of U+3000 trims to
+        // nothing, and the one-byte fallback span ended inside it.
+        let errors = errors_of(&format!(
+            "{RULE}    patterns: [x]\n    levels:\n      - \u{3000}\n"
+        ));
+        assert_eq!(errors[0].code, "unknown-level");
+        assert_eq!(&errors[0].source.text[errors[0].span.clone()], "\u{3000}");
     }
 }
