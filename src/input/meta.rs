@@ -52,7 +52,7 @@ pub struct Stamp {
     /// year-less Render dashboard times as the year 1970).
     #[serde(skip)]
     pub nanos: i128,
-    /// RFC 3339 rendering for reports.
+    /// RFC 3339 rendering for reports (year-less stamps: as written).
     pub text: String,
 }
 
@@ -152,7 +152,10 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
         0,
     )
     .ok()?;
-    Stamp::from_civil(dt, 0)
+    // Ordered as 1970 but shown as written: inventing a year would mislead.
+    let mut stamp = Stamp::from_civil(dt, 0)?;
+    stamp.text = c[0].trim_end().to_string();
+    Some(stamp)
 }
 
 fn parse_offset(text: &str) -> Option<i32> {
@@ -204,6 +207,7 @@ mod tests {
         let pm = find_timestamp("Oct 7 03:14:09 PM  boom").expect("stamp");
         let am = find_timestamp("Oct 7 03:14:09 AM  boom").expect("stamp");
         assert!(pm > am);
+        assert_eq!(pm.text, "Oct 7 03:14:09 PM", "no invented year in reports");
     }
 
     #[test]
