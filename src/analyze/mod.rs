@@ -544,16 +544,15 @@ fn run_report(
     } else {
         Vec::new()
     };
-    let milestone_ids = |steps: &mut dyn Iterator<Item = usize>| -> Vec<String> {
-        steps.map(|s| spec.milestones[s].id.clone()).collect()
-    };
+    let id = |step: usize| spec.milestones[step].id.clone();
     Run {
         key: run.key.clone(),
-        reached: milestone_ids(
-            &mut (0..spec.milestones.len()).filter(|&s| run.reached[s].is_some()),
-        ),
-        first_missing: run.first_missing().map(|s| spec.milestones[s].id.clone()),
-        out_of_order: milestone_ids(&mut run.out_of_order.iter().copied()),
+        reached: (0..spec.milestones.len())
+            .filter(|&s| run.reached[s].is_some())
+            .map(id)
+            .collect(),
+        first_missing: run.first_missing().map(id),
+        out_of_order: run.out_of_order.iter().copied().map(id).collect(),
         status,
         steps: spec
             .milestones

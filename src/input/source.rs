@@ -213,14 +213,11 @@ pub fn open(input: &Input) -> Result<Opened, String> {
         );
     }
     let mut file = File::open(path).map_err(|e| io_message(&e))?;
-    let mut magic = [0u8; 2];
-    let got = read_up_to(&mut file, &mut magic).map_err(|e| io_message(&e))?;
-    let is_gzip = got == 2 && magic == GZIP_MAGIC;
+    let is_gzip = read_gzip_magic(&mut file).map_err(|e| io_message(&e))?;
     let named_gz = path.extension().is_some_and(|e| e == "gz");
     if named_gz && !is_gzip {
         return Err("named .gz but not gzip data".into());
     }
-    let file = File::open(path).map_err(|e| io_message(&e))?;
     if is_gzip {
         return Ok(Opened::Stream(Box::new(MultiGzDecoder::new(
             io::BufReader::new(file),
@@ -233,6 +230,15 @@ pub fn open(input: &Input) -> Result<Opened, String> {
         Ok(map) => Ok(Opened::Mapped(map)),
         Err(_) => Ok(Opened::Stream(Box::new(file))),
     }
+}
+
+/// Whether a file starts with the gzip magic; leaves it at its start again.
+fn read_gzip_magic(file: &mut File) -> io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 2];
+    let got = read_up_to(file, &mut magic)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(got == 2 && magic == GZIP_MAGIC)
 }
 
 fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -270,13 +276,8 @@ pub fn lines_after(path: &str, offset: u64, line: u64, count: usize) -> Vec<(u64
     let Ok(mut file) = File::open(path) else {
         return Vec::new();
     };
-    if file.seek(SeekFrom::Start(offset)).is_err() {
-        return Vec::new();
-    }
-    let mut magic = [0u8; 2];
-    if File::open(path)
-        .and_then(|mut f| read_up_to(&mut f, &mut magic))
-        .is_ok_and(|n| n == 2 && magic == GZIP_MAGIC)
+    if !read_gzip_magic(&mut file).is_ok_and(|gzip| !gzip)
+        || file.seek(SeekFrom::Start(offset)).is_err()
     {
         return Vec::new();
     }
