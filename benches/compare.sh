@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# faultline vs ripgrep on a generated corpus, plus a recall / false-positive
-# check against the corpus manifest. One command:
+# faultline vs the current ripgrep on a generated corpus, plus a recall /
+# false-positive check against the corpus manifest. One command:
 #
 #     benches/compare.sh                      # 1 GB kubectl corpus, seed 7
 #     SIZE=200M benches/compare.sh
 #
 # Environment (all optional):
 #   SIZE=1G  FORMAT=kubectl  SEED=7        passed to gen_corpus.py
-#   SHARED=<repo>/../shared                where shared/ lives
-#   GEN_CORPUS=$SHARED/bench/gen_corpus.py the corpus generator
+#   GEN_CORPUS=<repo>/benches/gen_corpus.py the corpus generator
+#   RG=                                    a ripgrep binary to use as is (no version check);
+#                                          by default the rg on PATH or in ~/.cargo/bin is used
+#                                          if it is the current crates.io release, and otherwise
+#                                          `cargo install ripgrep --locked` installs that release
 #   WORK=<repo>/target/compare             corpus, patterns and outputs go here
 #   RUNS=3                                 timed runs per command (best kept), after one warm-up run
 #   THREADS="1 2"                          thread counts to time
@@ -30,8 +33,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE=${SIZE:-1G}
 FORMAT=${FORMAT:-kubectl}
 SEED=${SEED:-7}
-SHARED=${SHARED:-$ROOT/../shared}
-GEN_CORPUS=${GEN_CORPUS:-$SHARED/bench/gen_corpus.py}
+GEN_CORPUS=${GEN_CORPUS:-$ROOT/benches/gen_corpus.py}
 WORK=${WORK:-$ROOT/target/compare}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-1 2}
@@ -64,12 +66,14 @@ if [[ ${NO_BUILD:-} != 1 ]]; then
     (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
 fi
 [[ -x $FL ]] || die "$FL not found (build with cargo build --release)"
+BUILD_NOTE=""
+if [[ ${NO_BUILD:-} == 1 ]]; then BUILD_NOTE=", binary not rebuilt (NO_BUILD=1; built $(date -u -r "$FL" +%Y-%m-%dT%H:%MZ))"; fi
 
 # (ii) the corpus and its manifest
 CORPUS=$WORK/corpus-$FORMAT-$SIZE-s$SEED.log
 MANIFEST=$WORK/corpus-$FORMAT-$SIZE-s$SEED.manifest.jsonl
 if [[ ${REGEN:-} == 1 || ! -s $CORPUS || ! -s $MANIFEST ]]; then
-    [[ -f $GEN_CORPUS ]] || die "corpus generator not found at $GEN_CORPUS (set SHARED or GEN_CORPUS)"
+    [[ -f $GEN_CORPUS ]] || die "corpus generator not found at $GEN_CORPUS (set GEN_CORPUS)"
     say "generating $SIZE $FORMAT corpus (seed $SEED) into $CORPUS"
     python3 "$GEN_CORPUS" --size "$SIZE" --format "$FORMAT" --seed "$SEED" --out "$CORPUS.tmp" --manifest "$MANIFEST.tmp" \
         || die "gen_corpus.py failed"
@@ -80,18 +84,46 @@ else
 fi
 BYTES=$(stat -c %s "$CORPUS")
 
-# (iii) ripgrep
-if ! command -v rg >/dev/null; then
-    say "installing ripgrep"
-    if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
-        apt-get install -y ripgrep >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y ripgrep >/dev/null; } || true
+# (iii) ripgrep, the current release. Distribution packages lag behind (Debian
+# ships 13.x), and an old rg is not a fair baseline, so the rg used is one
+# whose version is at least the newest on crates.io; if none is found, that
+# release is installed with cargo into ~/.cargo/bin.
+rg_version() { "$1" --version 2>/dev/null | sed -n '1s/^ripgrep \([0-9][0-9.]*\).*/\1/p'; }
+version_ge() { [[ $(printf '%s\n%s\n' "$1" "$2" | sort -V | sed -n 1p) == "$2" ]]; }
+CARGO_BIN=${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin
+RG_LATEST=""
+if [[ -n ${RG:-} ]]; then
+    [[ -x $RG ]] || RG=$(command -v "$RG") || die "RG=$RG is not an executable"
+    say "using RG=$RG as given ($(rg_version "$RG"))"
+else
+    command -v cargo >/dev/null || die "cargo is required (to look up and install the current ripgrep), or set RG"
+    # `cargo info` reads the registry index; run it outside this workspace.
+    RG_LATEST=$(cd "${TMPDIR:-/tmp}" && cargo info ripgrep 2>/dev/null | sed -n 's/^version: *\([0-9][0-9.]*\).*/\1/p' | sed -n 1p) || true
+    if [[ -z $RG_LATEST ]]; then
+        RG_LATEST=$(cargo search ripgrep --limit 1 2>/dev/null | sed -n 's/^ripgrep = "\([0-9][0-9.]*\)".*/\1/p') || true
     fi
-    if ! command -v rg >/dev/null; then
-        cargo install ripgrep || die "could not install ripgrep"
-        export PATH=$HOME/.cargo/bin:$PATH
+    RG=""
+    for candidate in "$(command -v rg || true)" "$CARGO_BIN/rg"; do
+        [[ -n $candidate && -x $candidate ]] || continue
+        v=$(rg_version "$candidate")
+        [[ -n $v ]] || continue
+        if [[ -z $RG_LATEST ]] || version_ge "$v" "$RG_LATEST"; then RG=$candidate; break; fi
+        say "$candidate is ripgrep $v, older than the current release $RG_LATEST"
+    done
+    if [[ -z $RG ]]; then
+        say "installing ripgrep ${RG_LATEST:-(latest)} with cargo install ripgrep --locked (a few minutes)"
+        cargo install ripgrep --locked ${RG_LATEST:+--version "$RG_LATEST"} || die "cargo install ripgrep failed"
+        RG=$CARGO_BIN/rg
+        [[ -x $RG ]] || die "cargo install ripgrep did not leave $RG"
+    elif [[ -z $RG_LATEST ]]; then
+        say "could not look up the current ripgrep release on crates.io; using $RG as it is"
     fi
 fi
-RG_VERSION=$(rg --version | sed -n 1p)  # sed reads it all: no broken pipe under pipefail
+RG_VERSION=$("$RG" --version | sed -n 1p)  # sed reads it all: no broken pipe under pipefail
+RG_NOTE="$RG_VERSION at $RG"
+if [[ -n $RG_LATEST ]]; then RG_NOTE+=" (crates.io latest: $RG_LATEST)"; fi
+say "ripgrep: $RG_NOTE"
+Q_RG=$(printf %q "$RG")
 
 # (iv) every rule pattern of the pack, one per line. Named groups become
 # plain groups: rg joins -f patterns with `|`, and the same group name in two
@@ -115,7 +147,7 @@ open(sys.argv[2], "w").write("".join(p + "\n" for p in out))
 print("%d rules, %d distinct patterns" % (len(rules), len(out)), file=sys.stderr)
 EOF
 rc=0
-rg --no-config -c -f "$PATTERNS" /dev/null >/dev/null 2>"$WORK/rg.err" || rc=$?
+"$RG" --no-config -c -f "$PATTERNS" /dev/null >/dev/null 2>"$WORK/rg.err" || rc=$?
 [[ $rc -le 1 ]] || die "rg rejects the pattern file: $(head -5 "$WORK/rg.err")"
 
 # (v) timings: one warm-up run, then the best of $RUNS.
@@ -151,7 +183,7 @@ say "timing on $CORPUS ($BYTES bytes), warm cache, best of $RUNS"
 cat "$CORPUS" >/dev/null # warm the page cache
 declare -A SECS COUNT
 for j in $THREADS; do
-    SECS[rg,$j]=$(time_cmd "rg-j$j" "rg --no-config -j$j -c -f $(printf %q "$PATTERNS") $Q_CORPUS")
+    SECS[rg,$j]=$(time_cmd "rg-j$j" "$Q_RG --no-config -j$j -c -f $(printf %q "$PATTERNS") $Q_CORPUS")
     COUNT[rg,$j]=$(tr -d ' \n' <"$WORK/out.rg-j$j")
     SECS[matches,$j]=$(time_cmd "matches-j$j" "$Q_FL scan$Q_RULES -j$j --matches --format jsonl $Q_CORPUS | wc -l")
     COUNT[matches,$j]=$(tr -d ' \n' <"$WORK/out.matches-j$j")
@@ -163,18 +195,19 @@ done
 # (vi) the table
 TABLE=$WORK/table.md
 {
-    echo "| tool | mode | threads | seconds | MB/s | ratio vs rg | output |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| tool | mode | threads | seconds | MB/s | time vs rg | throughput vs rg | output |"
+    echo "|---|---|---|---|---|---|---|---|"
     for j in $THREADS; do
         for m in rg matches report; do
             case $m in
-                rg) tool=rg; mode="-c -f patterns.txt (matching lines)"; out="${COUNT[rg,$j]} lines" ;;
+                rg) tool="rg $(rg_version "$RG")"; mode="-c -f patterns.txt (matching lines)"; out="${COUNT[rg,$j]} lines" ;;
                 matches) tool=faultline; mode="scan --matches --format jsonl \\| wc -l"; out="${COUNT[matches,$j]} matches" ;;
                 report) tool=faultline; mode="scan --format json (report)"; out="${COUNT[report,$j]}" ;;
             esac
             awk -v t="$tool" -v m="$mode" -v j="$j" -v s="${SECS[$m,$j]}" -v r="${SECS[rg,$j]}" -v b="$BYTES" -v o="$out" \
-                'BEGIN { if (s ~ /^>/) { printf "| %s | %s | %s | timeout (%ss) | - | - | - |\n", t, m, j, s; exit }
-                         printf "| %s | %s | %s | %.3f | %.0f | %.2f | %s |\n", t, m, j, s, b / s / 1e6, s / r, o }'
+                'BEGIN { if (s ~ /^>/) { printf "| %s | %s | %s | timeout (%ss) | - | - | - | - |\n", t, m, j, substr(s, 2); exit }
+                         if (r ~ /^>/ || r + 0 == 0 || s + 0 == 0) { printf "| %s | %s | %s | %.3f | %s | - | - | %s |\n", t, m, j, s, (s + 0 ? sprintf("%.0f", b / s / 1e6) : "-"), o; exit }
+                         printf "| %s | %s | %s | %.3f | %.0f | %.2f× | %.2f× | %s |\n", t, m, j, s, b / s / 1e6, s / r, r / s, o }'
         done
     done
 } >"$TABLE"
@@ -182,12 +215,19 @@ echo
 echo "## faultline vs ripgrep: $SIZE $FORMAT corpus (seed $SEED), $BYTES bytes"
 echo
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%dT%H:%MZ)," \
-     "commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [[ -n $(git status --porcelain -- src rules 2>/dev/null) ]] && echo ' (+ uncommitted src/rules changes)'), $RG_VERSION," \
-     "$(wc -l <"$PATTERNS") patterns, $PACK_LABEL"
+     "commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [[ -n $(git status --porcelain -- src rules 2>/dev/null) ]] && echo ' (+ uncommitted src/rules changes)'), $RG_NOTE," \
+     "$(wc -l <"$PATTERNS") patterns, $PACK_LABEL$BUILD_NOTE"
 echo
 cat "$TABLE"
 echo
-echo "MB/s = 10^6 bytes per second of wall time; ratio = seconds / rg seconds at the same -j (>1: slower than rg)."
+for j in $THREADS; do
+    awk -v j="$j" -v r="${SECS[rg,$j]}" -v m="${SECS[matches,$j]}" -v p="${SECS[report,$j]}" \
+        'function ratio(s) { return (s ~ /^>/ || r ~ /^>/ || r + 0 == 0 || s + 0 == 0) ? "n/a (timeout)" : sprintf("%.2f× rg'"'"'s time, %.2f× its throughput", s / r, r / s) }
+         BEGIN { printf "- -j%s: faultline report %s; --matches %s\n", j, ratio(p), ratio(m) }'
+done
+echo
+echo "MB/s = 10^6 bytes per second of wall time. time vs rg = seconds / rg seconds at the same -j (>1: slower"
+echo "than rg); throughput vs rg = MB/s / rg MB/s (its inverse; >1: faster than rg)."
 echo "rg -jN parallelises across files only: on one file rg is single-threaded whatever -j says."
 echo "rg counts matching lines; --matches prints one line per (line, rule) match; rg does not apply"
 echo "faultline's all/not/level filters or sequence milestones, so the counts differ."

@@ -1,8 +1,8 @@
 //! Scan throughput benchmarks (criterion).
 //!
 //! A ~20 MB kubectl-style corpus is generated in-process and deterministically
-//! (a small port of shared/bench/gen_corpus.py: healthy worker traffic with
-//! failure incidents injected at a low rate), so this runs from a fresh clone.
+//! (a smaller cousin of benches/gen_corpus.py: healthy worker traffic
+//! with failure incidents injected at a low rate), so this needs no corpus file.
 //!
 //!     cargo bench --bench scan                 # everything
 //!     cargo bench --bench scan -- scan/default # one group
@@ -200,7 +200,7 @@ fn corpus(size: usize, seed: u64) -> (Vec<u8>, usize) {
         block += 1;
         for _ in 0..2000 {
             let run = format!("{:08x}", rng.next() >> 32);
-            // About one incident per 5000 lines, as gen_corpus.py's default rate.
+            // About one incident per 5000 lines, as benches/gen_corpus.py's default rate.
             if rng.below(5000) == 0 {
                 incidents += 1;
                 let incident = INCIDENTS[rng.below(INCIDENTS.len() as u64) as usize];
