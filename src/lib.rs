@@ -7,7 +7,12 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod engine;
 pub mod input;
+pub(crate) mod live;
 pub mod report;
 pub mod rules;
 pub mod scan;
+
+pub use analyze::summary::Summary;
+pub use engine::{Engine, MmapChoice, Options, Scan};

@@ -6,13 +6,9 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use common::{faultline, scan_json};
-use faultline::rules::{RuleSources, load};
-use faultline::scan::Matcher;
-use faultline::scan::file::{FileOptions, scan_opened};
 use serde_json::Value;
 
 const FAILURE: &str = "ModuleNotFoundError: No module named 'yaml'";
@@ -394,55 +390,6 @@ fn fifos_and_devices_are_never_read() {
             "{name}: {errors:?}"
         );
     }
-}
-
-static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-    let loaded = load(&RuleSources::new(&[], false).expect("sources"))
-        .unwrap_or_else(|_| panic!("embedded pack loads"));
-    Matcher::new(Arc::new(loaded.pack))
-});
-
-/// Maps a log, truncates it to `keep` bytes, then scans the stale map.
-#[cfg(unix)]
-fn scan_after_shrinking_to(keep: u64) -> faultline::scan::file::FileResult {
-    use faultline::input::source::{Input, Opened, open};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let text = log_with_failure_first(100_000);
-    let path = write(dir.path(), "rotating.log", text.as_bytes());
-    let opened = open(&Input::Path(path.clone())).expect("open");
-    assert!(
-        matches!(opened, Opened::Mapped(_)),
-        "regular files are mapped"
-    );
-    // copytruncate after the map was made: the pages past `keep` are gone.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .and_then(|f| f.set_len(keep))
-        .expect("truncate");
-    let options = FileOptions {
-        format: faultline::input::format::LogFormat::Auto,
-        scan: faultline::scan::ScanOptions {
-            chunk_size: 1 << 16,
-        },
-        binary: false,
-    };
-    scan_opened(&MATCHER, "rotating.log".into(), opened, options)
-}
-
-#[cfg(unix)]
-#[test]
-fn a_file_that_shrinks_while_mapped_is_survived_and_reported() {
-    let result = scan_after_shrinking_to(64 << 10);
-    let error = result.error.expect("the shrink is reported");
-    assert!(error.contains("shrank"), "{error}");
-    assert_eq!(result.output.matches.len(), 1, "what was there is kept");
-    let emptied = scan_after_shrinking_to(0);
-    assert!(emptied.error.is_some_and(|e| e.contains("shrank")));
-    assert!(
-        emptied.skipped.is_none(),
-        "zero pages are not called binary"
-    );
 }
 
 #[cfg(unix)]

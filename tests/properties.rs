@@ -1,21 +1,14 @@
-//! Invariants of the scanner: results never depend on chunk size, thread
-//! count, or whether input is memory-mapped or streamed.
+//! Invariants of the engine, through its public API: results never depend
+//! on chunk size, thread count, or whether input is in memory or streamed.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
-use faultline::input::format::LogFormat;
-use faultline::rules::{RuleSources, load};
-use faultline::scan::{Matcher, ScanOptions, scan_buffer, scan_reader};
+use faultline::{Engine, Options, Scan};
 use proptest::prelude::*;
 
-static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-    let loaded = load(&RuleSources::new(&[], false).expect("sources"))
-        .unwrap_or_else(|_| panic!("embedded pack loads"));
-    Matcher::new(Arc::new(loaded.pack))
-});
-
 /// Line shapes from the runbooks and formats: healthy, failing, tracebacks,
-/// CRI partial lines, CRLF, blank and non-UTF-8 lines.
+/// sequence milestones (worker start-up, agent runs), CRI partial lines,
+/// kubectl `--prefix` pods, CRLF, blank and non-UTF-8 lines.
 const LINES: &[&str] = &[
     "INFO:__main__:Processing task 4411 for agent ops_agent",
     "2025-10-23T08:57:55.403024419Z INFO:__main__:✅ Governance modules initialized",
@@ -32,7 +25,30 @@ const LINES: &[&str] = &[
     "\u{0}binary\u{ff}",
     "INFO [run_id=abc123] Step 1/3 completed: data_collection",
     "OSError: [Errno 28] No space left on device: '/tmp/x.json'",
+    "INFO:__main__:Ops Agent Worker - Orchestrator Integration",
+    "INFO:__main__:Initialized Ops Agent Worker (Redis: redis://redis:6379)",
+    "INFO:__main__:✅ Connected to Orchestrator Redis queue",
+    "INFO:__main__:✅ Supabase client initialized",
+    "INFO [run_id=7f3a9c21] Execution started with input: {}",
+    "INFO [run_id=7f3a9c21] Execution completed successfully in 2.1s",
+    "[pod/api-1/web] Traceback (most recent call last):",
+    "[pod/api-2/web] Traceback (most recent call last):",
+    "[pod/api-1/web]   File \"/app/a.py\", line 3, in <module>",
+    "[pod/api-2/web] ModuleNotFoundError: No module named 'yaml'",
+    "[pod/api-1/web] KeyError: 'DATABASE_URL'",
 ];
+
+static ENGINE: LazyLock<Engine> = LazyLock::new(|| engine(usize::MAX / 2));
+
+fn engine(chunk_size: usize) -> Engine {
+    Engine::with_default_rules(Options {
+        chunk_size,
+        // The corpus has a line with a NUL byte: scan it, do not skip it.
+        binary: true,
+        ..Options::default()
+    })
+    .unwrap_or_else(|_| panic!("embedded pack loads"))
+}
 
 fn corpus(indices: &[usize], trailing_newline: bool) -> Vec<u8> {
     let mut text = indices
@@ -46,15 +62,8 @@ fn corpus(indices: &[usize], trailing_newline: bool) -> Vec<u8> {
     text.into_bytes()
 }
 
-fn whole(buf: &[u8]) -> faultline::scan::ScanOutput {
-    scan_buffer(
-        &MATCHER,
-        buf,
-        LogFormat::Text,
-        ScanOptions {
-            chunk_size: usize::MAX,
-        },
-    )
+fn json(engine: &Engine, scan: &Scan) -> String {
+    serde_json::to_string(&engine.report(scan)).expect("report serialises")
 }
 
 proptest! {
@@ -63,30 +72,30 @@ proptest! {
     #[test]
     fn chunk_size_never_changes_results(indices in prop::collection::vec(0usize..64, 0..300), chunk in 1usize..4096, trailing in any::<bool>()) {
         let buf = corpus(&indices, trailing);
-        let reference = whole(&buf);
-        let chunked = scan_buffer(&MATCHER, &buf, LogFormat::Text, ScanOptions { chunk_size: chunk });
-        prop_assert_eq!(&reference.matches, &chunked.matches);
-        prop_assert_eq!(reference.lines, chunked.lines);
+        let reference = ENGINE.scan_bytes("x.log", &buf);
+        let chunked = engine(chunk).scan_bytes("x.log", &buf);
+        prop_assert_eq!(&reference, &chunked);
     }
 
     #[test]
-    fn streaming_equals_mapping(indices in prop::collection::vec(0usize..64, 0..300), block in 1usize..2048, trailing in any::<bool>()) {
+    fn streaming_equals_memory(indices in prop::collection::vec(0usize..64, 0..300), block in 1usize..2048, trailing in any::<bool>()) {
         let buf = corpus(&indices, trailing);
-        let reference = whole(&buf);
-        let mut reader = std::io::Cursor::new(buf.clone());
-        let streamed = scan_reader(&MATCHER, &mut reader, LogFormat::Text, ScanOptions { chunk_size: block }).expect("in-memory read");
-        prop_assert_eq!(&reference.matches, &streamed.matches);
-        prop_assert_eq!(reference.lines, streamed.lines);
-        prop_assert_eq!(reference.bytes, streamed.bytes);
+        let reference = ENGINE.scan_bytes("x.log", &buf);
+        let streamed = engine(block).scan_reader("x.log", std::io::Cursor::new(buf.clone()));
+        prop_assert_eq!(json(&ENGINE, &reference), json(&ENGINE, &streamed));
+        prop_assert_eq!(&reference, &streamed);
     }
 
     #[test]
-    fn matches_are_in_line_order_and_within_the_input(indices in prop::collection::vec(0usize..64, 1..200)) {
+    fn evidence_lies_within_the_input(indices in prop::collection::vec(0usize..64, 1..200)) {
         let buf = corpus(&indices, true);
-        let output = whole(&buf);
-        prop_assert!(output.matches.windows(2).all(|w| w[0].line <= w[1].line));
-        prop_assert!(output.matches.iter().all(|m| m.line >= 1 && m.line <= output.lines));
-        prop_assert_eq!(output.lines, indices.len() as u64);
+        let report = ENGINE.report(&ENGINE.scan_bytes("x.log", &buf));
+        prop_assert_eq!(report.stats.lines, indices.len() as u64);
+        for finding in &report.findings {
+            prop_assert!(finding.first.line >= 1 && finding.last.line <= report.stats.lines);
+            prop_assert!(finding.count >= finding.evidence.len() as u64);
+            prop_assert!(finding.evidence.iter().all(|e| e.line >= 1 && e.line <= report.stats.lines));
+        }
     }
 }
 
@@ -94,22 +103,16 @@ proptest! {
 fn thread_count_never_changes_results() {
     let indices: Vec<usize> = (0..5000).map(|i| (i * 7919) % LINES.len()).collect();
     let buf = corpus(&indices, true);
+    let small_chunks = engine(1024);
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("pool");
-        pool.install(|| {
-            scan_buffer(
-                &MATCHER,
-                &buf,
-                LogFormat::Text,
-                ScanOptions { chunk_size: 1024 },
-            )
-        })
+        pool.install(|| small_chunks.scan_bytes("x.log", &buf))
     };
     let one = run(1);
-    assert!(!one.matches.is_empty());
-    assert_eq!(one.matches, run(2).matches);
-    assert_eq!(one.matches, run(4).matches);
+    assert!(!small_chunks.report(&one).findings.is_empty());
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(4));
 }

@@ -1,68 +1,170 @@
-//! The analyze stage: matches become findings, milestone matches become
-//! sequence runs, `causes:` links separate root causes from symptoms, and
-//! findings are placed against the expected sequence.
+//! The analyze stage: a [`Summary`] becomes the report. Rule summaries
+//! become findings, tracked runs become sequence reports, `causes:` links
+//! separate root causes from symptoms (within a stream origin), and findings
+//! are placed against the expected sequence.
 
 pub mod model;
-pub mod sequences;
-pub mod timeline;
+pub(crate) mod summary;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::input::source::lines_after;
 use crate::rules::{RulePack, Severity};
-use crate::scan::file::FileResult;
-use crate::scan::{LineMatch, Target};
 pub use model::*;
-use sequences::RunTrace;
-use timeline::Event;
+use summary::{
+    Mark, Order, Run as Tracing, RuleSummary, Summary, Tracked, correlation_value,
+};
 
-/// Lines shown after the last milestone of a stall nothing explains.
-const STALL_CONTEXT_LINES: usize = 8;
-/// Evidence lines kept per finding.
-const EVIDENCE_PER_FINDING: usize = 3;
+/// A run as the report sees it.
+struct RunView<'a> {
+    sequence: usize,
+    key: &'a str,
+    run: &'a Tracing,
+    /// Closed by a restart before completing.
+    restarted: bool,
+}
 
-fn evidence(event: &Event) -> Evidence {
-    Evidence {
-        path: event.path.to_string(),
-        line: event.m.line,
-        text: event.m.text.clone(),
-        timestamp: event.m.meta.timestamp.as_ref().map(|t| t.text.clone()),
-        traceback: event.m.traceback.clone(),
+impl RunView<'_> {
+    fn last(&self) -> Order {
+        self.run.last_mark().order
+    }
+
+    /// The last step reached before `at` on the timeline.
+    fn last_reached_before(&self, at: Order) -> Option<usize> {
+        (0..self.run.steps.len())
+            .rev()
+            .find(|&s| self.run.mark(s).is_some_and(|m| m.order < at))
+    }
+
+    /// The first step not yet reached at `at`.
+    fn first_missing_at(&self, at: Order) -> Option<usize> {
+        let entry = self.run.entry();
+        (entry..self.run.steps.len()).find(|&s| self.run.mark(s).is_none_or(|m| m.order > at))
+    }
+
+    /// Whether something at `at` falls after the run's last milestone (where a stall lives).
+    fn stalled_at(&self, at: Order) -> bool {
+        at > self.last()
+            || self.last_reached_before(at).is_some_and(|s| {
+                (s + 1..self.run.steps.len())
+                    .all(|later| self.run.mark(later).is_none_or(|m| m.order > at))
+            })
     }
 }
 
-/// Per-rule aggregation in timeline order.
-struct Aggregate<'a> {
-    rule: usize,
-    events: Vec<(usize, &'a LineMatch)>,
-}
-
-/// Builds the report from scanned files.
-pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputProblem>) -> Report {
-    let events = timeline::build(files);
-    let runs = sequences::trace(pack, &events);
-
-    let mut aggregates: Vec<Aggregate> = Vec::new();
-    let mut by_rule: HashMap<usize, usize> = HashMap::new();
-    for (index, event) in events.iter().enumerate() {
-        if let Target::Rule(rule) = event.m.target {
-            let slot = *by_rule.entry(rule).or_insert_with(|| {
-                aggregates.push(Aggregate {
-                    rule,
-                    events: Vec::new(),
-                });
-                aggregates.len() - 1
-            });
-            aggregates[slot].events.push((index, event.m));
+/// Every run the summary still holds, in start order per sequence.
+fn run_views<'a>(summary: &'a Summary) -> Vec<RunView<'a>> {
+    let mut views = Vec::new();
+    for (&sequence, seq) in &summary.sequences {
+        let view = |key: &'a str, run: &'a Tracing, restarted: bool| RunView {
+            sequence,
+            key,
+            run,
+            restarted,
+        };
+        for (key, runs) in &seq.keys {
+            if let Some(front) = &runs.front {
+                // A restart after it closed it.
+                let closed = runs.last.is_some() && !front.complete();
+                views.push(view(key, front, closed));
+            }
+            if let Some(Tracked::Open(run)) = &runs.last {
+                views.push(view(key, run, false));
+            }
+        }
+        for (_, key, run) in seq.sample_incomplete.iter().chain(&seq.sample_complete) {
+            views.push(view(key, run, run.restarted));
         }
     }
+    views.sort_by(|a, b| {
+        (a.sequence, a.run.first(), a.key).cmp(&(b.sequence, b.run.first(), b.key))
+    });
+    views
+}
 
-    let placements_of = |event_index: usize, m: &LineMatch| -> Vec<(usize, Placement)> {
-        // Per sequence and key, only the latest run started before the event.
-        let mut chosen: HashMap<(usize, Option<&str>), usize> = HashMap::new();
-        for (r, run) in runs.iter().enumerate() {
-            if in_scope(pack, run, &events, event_index, m) {
-                chosen.insert((run.sequence, run.key.as_deref()), r);
+/// Lines shown after the last milestone of a stall nothing explains.
+fn evidence(summary: &Summary, mark: &Mark) -> Evidence {
+    Evidence {
+        path: path_of(summary, mark.order.input),
+        line: mark.line,
+        text: mark.text.clone(),
+        timestamp: mark.stamp.clone(),
+        origin: mark.origin.clone(),
+        traceback: mark.traceback.clone(),
+    }
+}
+
+fn path_of(summary: &Summary, input: u32) -> String {
+    summary
+        .inputs
+        .get(&input)
+        .map_or_else(String::new, |i| i.path.clone())
+}
+
+fn location(summary: &Summary, mark: &Mark) -> Location {
+    Location {
+        path: path_of(summary, mark.order.input),
+        line: mark.line,
+    }
+}
+
+/// Whether a rule match belongs to a run: the same correlation key when the
+/// sequence has one, otherwise the same stream (the same named origin; for
+/// logs that name none, the same file, or two files with timestamps), and
+/// no earlier than the run's first milestone.
+fn in_scope(pack: &RulePack, view: &RunView, mark: &Mark) -> bool {
+    if mark.order < view.run.first() {
+        return false;
+    }
+    let spec = &pack.sequences[view.sequence];
+    if let Some(name) = &spec.correlate {
+        return correlation_value(name, &mark.captures, &mark.text) == Some(view.key);
+    }
+    let first = view.run.mark(view.run.entry()).unwrap_or_else(|| view.run.last_mark());
+    if !first.origin.is_empty() && !mark.origin.is_empty() {
+        return first.origin == mark.origin;
+    }
+    first.order.input == mark.order.input
+        || first.order.nanos.is_some() && mark.order.nanos.is_some()
+}
+
+/// Whether `cause` can explain `symptom`: seen no later than the symptom's
+/// last sighting in the same stream origin (a log that names no origin is
+/// one origin). Findings of other services are never linked.
+fn linked_in_time(cause: &RuleSummary, symptom: &RuleSummary) -> bool {
+    if cause.origins_overflow > 0 || symptom.origins_overflow > 0 {
+        return cause.earliest().order <= symptom.latest().order;
+    }
+    cause.origins.iter().any(|(origin, span)| {
+        symptom
+            .origins
+            .get(origin)
+            .is_some_and(|other| span.first <= other.last)
+    })
+}
+
+/// Builds the report from a summary. `problems` are the inputs that could
+/// not be (fully) read or were skipped.
+pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputProblem>) -> Report {
+    let views = run_views(summary);
+    let run_number = |r: usize| {
+        views[..r]
+            .iter()
+            .filter(|v| v.sequence == views[r].sequence)
+            .count()
+            + 1
+    };
+
+    // Rules in timeline order of their first match.
+    let mut rules: Vec<(usize, &RuleSummary)> =
+        summary.rules.iter().map(|(&r, s)| (r, s)).collect();
+    rules.sort_by_key(|(r, s)| (s.earliest().order, *r));
+
+    let placements_of = |mark: &Mark| -> Vec<(usize, Placement)> {
+        // Per sequence and key, only the latest run started before the match.
+        let mut chosen: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+        for (r, view) in views.iter().enumerate() {
+            if in_scope(pack, view, mark) {
+                chosen.insert((view.sequence, view.key), r);
             }
         }
         let mut chosen: Vec<usize> = chosen.into_values().collect();
@@ -70,16 +172,16 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         chosen
             .into_iter()
             .map(|r| {
-                let run = &runs[r];
-                let spec = &pack.sequences[run.sequence];
+                let view = &views[r];
+                let spec = &pack.sequences[view.sequence];
                 let name = |step: Option<usize>| step.map(|s| spec.milestones[s].id.clone());
                 (
                     r,
                     Placement {
                         sequence: spec.id.clone(),
-                        run: run_number(&runs, r),
-                        after: name(run.last_reached_before(event_index)),
-                        before: name(run.first_missing_at(event_index)),
+                        run: run_number(r),
+                        after: name(view.last_reached_before(mark.order)),
+                        before: name(view.first_missing_at(mark.order)),
                     },
                 )
             })
@@ -89,18 +191,14 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
     // Findings, first seen first.
     let mut findings: Vec<Finding> = Vec::new();
     let mut stall_rules: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for aggregate in &aggregates {
-        let rule = &pack.rules[aggregate.rule];
-        let (first_index, first) = aggregate.events[0];
-        let (last_index, last) = aggregate.events[aggregate.events.len() - 1];
+    for &(r, seen) in &rules {
+        let rule = &pack.rules[r];
+        let first = seen.earliest();
         let mut placements = Vec::new();
-        for (r, placement) in placements_of(first_index, first) {
-            if !runs[r].complete()
-                && placement.after.is_some()
-                && runs[r].first_missing().is_some()
-                && stalled_at(&runs[r], first_index)
-            {
-                stall_rules.entry(r).or_default().insert(rule.id.clone());
+        for (v, placement) in placements_of(first) {
+            let view = &views[v];
+            if !view.run.complete() && placement.after.is_some() && view.stalled_at(first.order) {
+                stall_rules.entry(v).or_default().insert(rule.id.clone());
             }
             placements.push(placement);
         }
@@ -109,46 +207,42 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
             title: rule.title.clone(),
             class: rule.class.clone(),
             severity: rule.severity,
-            count: aggregate.events.len(),
-            first: Location {
-                path: events[first_index].path.to_string(),
-                line: first.line,
-            },
-            last: Location {
-                path: events[last_index].path.to_string(),
-                line: last.line,
-            },
-            first_seen: first.meta.timestamp.as_ref().map(|t| t.text.clone()),
+            count: seen.count,
+            first: location(summary, first),
+            last: location(summary, seen.latest()),
+            first_seen: first.stamp.clone(),
             explanation: rule.explanation(&first.captures),
             captures: first.captures.iter().cloned().collect(),
-            evidence: aggregate
-                .events
+            values: seen
+                .values
                 .iter()
-                .take(EVIDENCE_PER_FINDING)
-                .map(|(i, _)| evidence(&events[*i]))
+                .filter(|(_, values)| values.len() > 1)
+                .map(|(name, values)| (name.clone(), values.iter().cloned().collect()))
                 .collect(),
+            evidence: seen.first.iter().map(|m| evidence(summary, m)).collect(),
             explained_by: None,
             placements,
         });
     }
-
-    // Symptoms: a finding explained, through `causes:` links, by a finding seen no later.
-    let first_index: HashMap<&str, usize> = aggregates
+    let seen_of: HashMap<&str, &RuleSummary> = rules
         .iter()
-        .map(|a| (pack.rules[a.rule].id.as_str(), a.events[0].0))
+        .map(|&(r, s)| (pack.rules[r].id.as_str(), s))
         .collect();
+    let first_order = |id: &str| seen_of[id].earliest().order;
+
+    // Symptoms: a finding explained, through `causes:` links, by a finding
+    // seen no later in the same stream origin.
     let mut explained_by: HashMap<String, String> = HashMap::new();
     for finding in &findings {
         let candidates = findings.iter().filter(|cause| {
             cause.rule != finding.rule
-                && first_index[cause.rule.as_str()]
-                    <= last_event_of(&aggregates, pack, &finding.rule)
+                && linked_in_time(seen_of[cause.rule.as_str()], seen_of[finding.rule.as_str()])
                 && reaches(pack, &cause.rule, &finding.rule)
         });
         if let Some(cause) = candidates.min_by_key(|c| {
             (
                 std::cmp::Reverse(direct(pack, &c.rule, &finding.rule)),
-                first_index[c.rule.as_str()],
+                first_order(&c.rule),
             )
         }) {
             explained_by.insert(finding.rule.clone(), cause.rule.clone());
@@ -159,7 +253,7 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         .iter()
         .filter(|(symptom, cause)| {
             explained_by.get(*cause).is_none_or(|back| {
-                back != *symptom || first_index[cause.as_str()] < first_index[symptom.as_str()]
+                back != *symptom || first_order(cause) < first_order(symptom)
             })
         })
         .map(|(s, c)| (s.clone(), c.clone()))
@@ -168,7 +262,7 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         finding.explained_by = resolved.get(&finding.rule).cloned();
     }
 
-    let sequence_reports = sequence_reports(pack, &runs, &events, &stall_rules, files);
+    let sequence_reports = sequence_reports(pack, summary, &views, &stall_rules);
 
     // Root causes: unexplained findings that are, or explain, something of
     // severity error or worse; ranked stall window first, then severity, then
@@ -197,7 +291,7 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
             !stall_set.contains(&f.rule),
             std::cmp::Reverse(severity),
             std::cmp::Reverse(symptoms_of(&f.rule, &resolved, &findings).len()),
-            first_index[f.rule.as_str()],
+            first_order(&f.rule),
         )
     });
     let mut kept: Vec<(usize, Severity)> = Vec::new();
@@ -216,21 +310,12 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         resolved.insert(findings[i].rule.clone(), cause.clone());
         findings[i].explained_by = Some(cause);
     }
-    let severity_of: HashMap<String, Severity> = kept
+    let root_causes = kept
         .iter()
-        .map(|(i, s)| (findings[*i].rule.clone(), *s))
-        .collect();
-    let candidates: Vec<&Finding> = kept.iter().map(|(i, _)| &findings[*i]).collect();
-    let root_causes = candidates
-        .into_iter()
-        .map(|f| {
-            let rule = pack.rule(&f.rule).expect("finding of a loaded rule");
-            let severity = severity_of
-                .get(f.rule.as_str())
-                .copied()
-                .unwrap_or(f.severity);
-            let symptoms = symptoms_of(&f.rule, &resolved, &findings);
-            RootCause {
+        .filter_map(|&(i, severity)| {
+            let f = &findings[i];
+            let rule = pack.rule(&f.rule)?;
+            Some(RootCause {
                 rule: f.rule.clone(),
                 title: f.title.clone(),
                 class: f.class.clone(),
@@ -238,11 +323,11 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
                 explanation: f.explanation.clone(),
                 evidence: f.evidence.clone(),
                 chain: chain(&f.rule, &resolved, &findings, &sequence_reports),
-                symptoms,
+                symptoms: symptoms_of(&f.rule, &resolved, &findings),
                 in_stall_window: stall_set.contains(&f.rule),
                 remediation: rule.remediation.clone(),
                 references: rule.references.clone(),
-            }
+            })
         })
         .collect::<Vec<_>>();
 
@@ -259,29 +344,13 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
     };
 
     let stats = Stats {
-        files: files.len(),
-        bytes: files.iter().map(|f| f.output.bytes).sum(),
-        lines: files.iter().map(|f| f.output.lines).sum(),
-        matches: files.iter().map(|f| f.output.matches.len()).sum(),
+        files: summary.inputs.len(),
+        bytes: summary.inputs.values().map(|i| i.bytes).sum(),
+        lines: summary.inputs.values().map(|i| i.lines).sum(),
+        matches: summary.matches,
         rules: pack.rules.len(),
         elapsed_ms: None,
     };
-    for file in files {
-        if let Some(message) = &file.error {
-            problems.push(InputProblem {
-                path: file.path.clone(),
-                message: message.clone(),
-                kind: "error",
-            });
-        }
-        if let Some(message) = &file.skipped {
-            problems.push(InputProblem {
-                path: file.path.clone(),
-                message: message.clone(),
-                kind: "skipped",
-            });
-        }
-    }
     Report {
         root_causes,
         findings,
@@ -290,14 +359,6 @@ pub fn analyze(pack: &RulePack, files: &[FileResult], mut problems: Vec<InputPro
         problems,
         stats,
     }
-}
-
-fn last_event_of(aggregates: &[Aggregate], pack: &RulePack, rule: &str) -> usize {
-    aggregates
-        .iter()
-        .find(|a| pack.rules[a.rule].id == rule)
-        .and_then(|a| a.events.last())
-        .map_or(0, |(i, _)| *i)
 }
 
 fn direct(pack: &RulePack, cause: &str, symptom: &str) -> bool {
@@ -378,150 +439,99 @@ fn chain(
     chain
 }
 
-/// Whether a rule match belongs to a run: the same correlation key when the
-/// sequence has one, otherwise the same pod (or file, for logs without
-/// timestamps) and no earlier than the run's first milestone.
-fn in_scope(
-    pack: &RulePack,
-    run: &RunTrace,
-    events: &[Event],
-    index: usize,
-    m: &LineMatch,
-) -> bool {
-    let spec = &pack.sequences[run.sequence];
-    if let Some(name) = &spec.correlate {
-        let value = m
-            .captures
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .or_else(|| key_in_text(&m.text, name));
-        return index >= run.first_event
-            && value.is_some_and(|value| run.key.as_deref() == Some(value));
-    }
-    let first = &events[run.first_event];
-    let same_source = match (&first.m.meta.origin.pod, &m.meta.origin.pod) {
-        (Some(pod), Some(other)) => pod == other,
-        _ => {
-            first.path == events[index].path
-                || first.nanos.is_some() && events[index].nanos.is_some()
-        }
-    };
-    same_source && index >= run.first_event
-}
-
-/// The value of `name=VALUE` in a message (`[run_id=7f3a9c21]`), for rules
-/// that do not capture the correlation key themselves.
-fn key_in_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    let start = text
-        .match_indices(name)
-        .map(|(i, _)| i + name.len())
-        .find(|&end| text[end..].starts_with('='))?
-        + 1;
-    let value = &text[start..];
-    let end = value
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .unwrap_or(value.len());
-    (end > 0).then(|| &value[..end])
-}
-
-/// Whether an event at `index` falls after the run's last milestone (where a stall lives).
-fn stalled_at(run: &RunTrace, index: usize) -> bool {
-    index > run.last_event
-        || run.last_reached_before(index).is_some_and(|s| {
-            run.reached[s + 1..]
-                .iter()
-                .all(|r| r.is_none_or(|e| e > index))
-        })
-}
-
-fn run_number(runs: &[RunTrace], r: usize) -> usize {
-    runs[..r]
-        .iter()
-        .filter(|other| other.sequence == runs[r].sequence)
-        .count()
-        + 1
-}
 
 fn sequence_reports(
     pack: &RulePack,
-    runs: &[RunTrace],
-    events: &[Event],
+    summary: &Summary,
+    views: &[RunView],
     stall_rules: &BTreeMap<usize, BTreeSet<String>>,
-    files: &[FileResult],
 ) -> Vec<SequenceReport> {
-    let total = events.len();
-    // error_at_or_after[i]: some rule of severity error or worse matches at timeline index >= i.
-    let mut error_at_or_after = vec![false; total + 1];
-    for i in (0..total).rev() {
-        error_at_or_after[i] = error_at_or_after[i + 1]
-            || matches!(events[i].m.target, Target::Rule(r) if pack.rules[r].severity >= Severity::Error);
-    }
-    // Count every run, but build reports only for the runs shown: a busy
-    // log has hundreds of thousands of agent runs.
-    let mut reports: Vec<(SequenceReport, Vec<(usize, RunStatus)>)> = Vec::new();
-    for (r, run) in runs.iter().enumerate() {
-        let spec = &pack.sequences[run.sequence];
-        let status = if run.complete() {
-            RunStatus::Completed
-        } else if run.restarted
-            || stall_rules.get(&r).is_some_and(|s| !s.is_empty())
-            || error_at_or_after[run.last_event]
-            || run.last_event + 1 < total / 2
-        {
-            RunStatus::Stalled
-        } else {
-            RunStatus::Running
-        };
-        let index = match reports.iter().position(|(s, _)| s.id == spec.id) {
-            Some(index) => index,
-            None => {
-                let report = SequenceReport {
-                    id: spec.id.clone(),
-                    title: spec.title.clone(),
-                    total_runs: 0,
-                    completed_runs: 0,
-                    runs: Vec::new(),
+    // Some rule of severity error or worse matched at or after a point.
+    let error_at_or_after = |at: Order| {
+        summary
+            .rules
+            .iter()
+            .any(|(&r, s)| pack.rules[r].severity >= Severity::Error && s.latest().order >= at)
+    };
+    // The input went on for as long again after the run's last milestone.
+    let early_in_input = |view: &RunView| {
+        let last = view.last();
+        summary
+            .inputs
+            .get(&last.input)
+            .is_some_and(|i| view.run.last_mark().line.saturating_mul(2) < i.lines)
+    };
+    let mut reports: Vec<(Option<Order>, SequenceReport)> = Vec::new();
+    for (&sequence, seq) in &summary.sequences {
+        let spec = &pack.sequences[sequence];
+        let mut total = seq.completed + seq.restarted + seq.untracked;
+        let mut completed = seq.completed;
+        for runs in seq.keys.values() {
+            if let Some(front) = &runs.front {
+                total += 1;
+                completed += u64::from(front.complete());
+            }
+            match &runs.last {
+                Some(Tracked::Done { .. }) => {
+                    total += 1;
+                    completed += 1;
+                }
+                Some(Tracked::Open(_)) => total += 1,
+                None => {}
+            }
+        }
+        // Runs sampled when they completed are counted where their key is.
+        let mut candidates: Vec<(usize, RunStatus)> = views
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.sequence == sequence)
+            .map(|(r, view)| {
+                let status = if view.run.complete() {
+                    RunStatus::Completed
+                } else if view.restarted
+                    || stall_rules.get(&r).is_some_and(|s| !s.is_empty())
+                    || error_at_or_after(view.last())
+                    || early_in_input(view)
+                {
+                    RunStatus::Stalled
+                } else {
+                    RunStatus::Running
                 };
-                reports.push((report, Vec::new()));
-                reports.len() - 1
-            }
-        };
-        let (report, candidates) = &mut reports[index];
-        report.total_runs += 1;
-        report.completed_runs += usize::from(status == RunStatus::Completed);
-        candidates.push((r, status));
-    }
-    reports
-        .into_iter()
-        .map(|(mut report, mut candidates)| {
-            if candidates.len() > MAX_RUNS_SHOWN {
-                // Stable: incomplete runs first, each group in timeline order.
-                candidates.sort_by_key(|(_, status)| *status == RunStatus::Completed);
-                candidates.truncate(MAX_RUNS_SHOWN);
-            }
-            report.runs = candidates
+                (r, status)
+            })
+            .collect();
+        // Stable: incomplete runs first, each group in start order.
+        candidates.sort_by_key(|(_, status)| *status == RunStatus::Completed);
+        candidates.truncate(MAX_RUNS_SHOWN);
+        candidates.sort_by_key(|(r, _)| *r);
+        let started = candidates.first().map(|&(r, _)| views[r].run.first());
+        reports.push((started, SequenceReport {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            total_runs: total,
+            completed_runs: completed,
+            runs: candidates
                 .into_iter()
-                .map(|(r, status)| {
-                    run_report(pack, &runs[r], status, events, stall_rules.get(&r), files)
-                })
-                .collect();
-            report
-        })
-        .collect()
+                .map(|(r, status)| run_report(pack, summary, &views[r], status, stall_rules.get(&r)))
+                .collect(),
+        }));
+    }
+    // Sequences in the order their first run started.
+    reports.sort_by_key(|(started, _)| *started);
+    reports.into_iter().map(|(_, report)| report).collect()
 }
 
 /// The report of one run, with the lines that followed its stall when no
 /// finding explains it.
 fn run_report(
     pack: &RulePack,
-    run: &RunTrace,
+    summary: &Summary,
+    view: &RunView,
     status: RunStatus,
-    events: &[Event],
     stall_rules: Option<&BTreeSet<String>>,
-    files: &[FileResult],
 ) -> Run {
-    let spec = &pack.sequences[run.sequence];
+    let spec = &pack.sequences[view.sequence];
+    let run = view.run;
     let stall_findings: Vec<String> = stall_rules
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_default();
@@ -529,15 +539,17 @@ fn run_report(
         .iter()
         .any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
     let unexplained_stall = if status == RunStatus::Stalled && !explained {
-        let last = &events[run.last_event];
-        let path = &files[last.file].path;
-        lines_after(path, last.m.offset, last.m.line, STALL_CONTEXT_LINES)
-            .into_iter()
-            .map(|(line, text)| Evidence {
+        let last = run.last_mark();
+        let path = path_of(summary, last.order.input);
+        run.context()
+            .iter()
+            .zip(last.line + 1..)
+            .map(|(text, line)| Evidence {
                 path: path.clone(),
                 line,
-                text,
+                text: text.clone(),
                 timestamp: None,
+                origin: last.origin.clone(),
                 traceback: Vec::new(),
             })
             .collect()
@@ -546,22 +558,22 @@ fn run_report(
     };
     let id = |step: usize| spec.milestones[step].id.clone();
     Run {
-        key: run.key.clone(),
+        key: Some(view.key.to_string()),
         reached: (0..spec.milestones.len())
-            .filter(|&s| run.reached[s].is_some())
+            .filter(|&s| run.mark(s).is_some())
             .map(id)
             .collect(),
         first_missing: run.first_missing().map(id),
-        out_of_order: run.out_of_order.iter().copied().map(id).collect(),
+        out_of_order: run.out_of_order().into_iter().map(id).collect(),
         status,
         steps: spec
             .milestones
             .iter()
-            .zip(&run.reached)
-            .map(|(m, reached)| Step {
+            .enumerate()
+            .map(|(s, m)| Step {
                 id: m.id.clone(),
                 title: m.title.clone(),
-                at: reached.map(|i| evidence(&events[i])),
+                at: run.mark(s).map(|mark| evidence(summary, mark)),
             })
             .collect(),
         stall_findings,

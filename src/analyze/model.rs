@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::input::meta::Origin;
 use crate::rules::Severity;
 
 /// A place in the input.
@@ -23,6 +24,10 @@ pub struct Evidence {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    /// The stream the line came from (pod, container, service, host), as
+    /// its wrapper names it.
+    #[serde(skip_serializing_if = "Origin::is_empty")]
+    pub origin: Origin,
     /// The traceback this line ends, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub traceback: Vec<String>,
@@ -46,7 +51,7 @@ pub struct Finding {
     pub title: String,
     pub class: String,
     pub severity: Severity,
-    pub count: usize,
+    pub count: u64,
     pub first: Location,
     pub last: Location,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,6 +60,10 @@ pub struct Finding {
     pub explanation: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub captures: BTreeMap<String, String>,
+    /// Captures that took more than one value, with up to 16 distinct
+    /// values each (which pods, which tables, which hosts).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, Vec<String>>,
     /// Up to three matched lines, the first one first.
     pub evidence: Vec<Evidence>,
     /// The finding this one is a symptom of, if any.
@@ -132,8 +141,8 @@ pub struct SequenceReport {
     pub id: String,
     pub title: String,
     /// Runs seen in all, and how many of them completed.
-    pub total_runs: usize,
-    pub completed_runs: usize,
+    pub total_runs: u64,
+    pub completed_runs: u64,
     /// The runs, at most [`MAX_RUNS_SHOWN`]: incomplete runs first, in order.
     pub runs: Vec<Run>,
 }
@@ -142,12 +151,31 @@ pub struct SequenceReport {
 pub const MAX_RUNS_SHOWN: usize = 25;
 
 /// An input that could not be read (fully) or was skipped.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputProblem {
     pub path: String,
     pub message: String,
-    /// `error` (exit code 2) or `skipped` (a note).
-    pub kind: &'static str,
+    pub kind: ProblemKind,
+}
+
+/// How bad an input problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProblemKind {
+    /// Not (fully) read: exit code 2, whatever was read is still reported.
+    Error,
+    /// Deliberately not scanned (a binary file met while walking a directory).
+    Skipped,
+}
+
+impl ProblemKind {
+    /// The name reports use (`error`, `skipped`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Error => "error",
+            ProblemKind::Skipped => "skipped",
+        }
+    }
 }
 
 /// Totals.
@@ -156,7 +184,7 @@ pub struct Stats {
     pub files: usize,
     pub bytes: u64,
     pub lines: u64,
-    pub matches: usize,
+    pub matches: u64,
     pub rules: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
@@ -181,4 +209,17 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+}
+
+/// One rule match, for grep-like listings (`scan --matches`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchLine {
+    pub path: String,
+    pub line: u64,
+    pub rule: String,
+    pub class: String,
+    pub severity: Severity,
+    pub text: String,
+    #[serde(skip_serializing_if = "Origin::is_empty")]
+    pub origin: Origin,
 }

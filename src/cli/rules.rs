@@ -229,7 +229,7 @@ fn breadth(
     sources: &RuleSources,
     corpus: &Path,
 ) -> Result<Vec<Diagnostic>, String> {
-    let (text, error) = open(&Input::Path(corpus.to_path_buf()))?.into_bytes();
+    let (text, error) = open(&Input::Path(corpus.to_path_buf()), false)?.into_bytes();
     if let Some(error) = error {
         return Err(error);
     }

@@ -2,23 +2,20 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use super::{ColorChoice, RuleArgs, exit};
-use crate::analyze::{InputProblem, Report, analyze};
+use crate::analyze::model::MatchLine;
+use crate::analyze::{ProblemKind, Report};
+use crate::engine::{Engine, MmapChoice, Options};
 use crate::input::format::LogFormat;
-use crate::input::source::{Input, expand};
 use crate::report;
 use crate::report::sanitize::terminal;
 use crate::report::text::Style;
-use crate::rules::{RulePack, Severity};
-use crate::scan::file::{FileOptions, FileResult, scan_input};
-use crate::scan::{Matcher, ScanOptions, Target};
+use crate::rules::Severity;
 
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,35 +92,10 @@ pub struct ScanArgs {
     pub color: ColorChoice,
 }
 
-/// Scans inputs in parallel; results come back in input order.
-pub fn scan_all(
-    matcher: &Matcher,
-    inputs: &[Input],
-    options: FileOptions,
-    progress: &ProgressBar,
-) -> Vec<FileResult> {
-    inputs
-        .par_iter()
-        .map(|input| {
-            let result = scan_input(matcher, input, options);
-            progress.inc(result.output.bytes);
-            result
-        })
-        .collect()
-}
-
-fn progress_bar(inputs: &[Input]) -> ProgressBar {
+/// A byte-counting progress bar on stderr, shown only for scans that take
+/// more than about a second and only on a terminal.
+fn progress_bar(total: u64) -> ProgressBar {
     let enabled = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let total: u64 = inputs
-        .iter()
-        .filter_map(|i| {
-            if let Input::Path(p) = i {
-                std::fs::metadata(p).ok().map(|m| m.len())
-            } else {
-                None
-            }
-        })
-        .sum();
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     if enabled {
         bar.set_style(
@@ -133,7 +105,6 @@ fn progress_bar(inputs: &[Input]) -> ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         let shown = bar.clone();
-        // Only show the bar for scans that take more than about a second.
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(1));
             if !shown.is_finished() {
@@ -143,6 +114,15 @@ fn progress_bar(inputs: &[Input]) -> ProgressBar {
         });
     }
     bar
+}
+
+/// Bytes the named regular files hold (stdin and archives count as they are read).
+fn input_size(paths: &[String]) -> u64 {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| if m.is_file() { m.len() } else { 0 })
+        .sum()
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
@@ -157,59 +137,55 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Err(code) => return code,
     };
     let started = Instant::now();
-    let pack = Arc::new(loaded.pack);
-    let matcher = Matcher::new(Arc::clone(&pack));
-    let (mut inputs, input_errors) = expand(&args.paths);
-    // The report must not depend on the order inputs were named in (nor on
-    // naming one twice): ties in the timeline are broken by path.
-    inputs.sort();
-    inputs.dedup();
-    let options = FileOptions {
-        format: args.input_format,
-        scan: ScanOptions {
+    let engine = Engine::new(
+        loaded.pack,
+        Options {
+            input_format: args.input_format,
+            mmap: MmapChoice::Guarded,
+            binary: args.binary,
+            redact: !args.no_redact,
             chunk_size: args.chunk_size,
         },
-        binary: args.binary,
-    };
-    let progress = progress_bar(&inputs);
-    let files = scan_all(&matcher, &inputs, options, &progress);
-    progress.finish_and_clear();
-    let problems: Vec<InputProblem> = input_errors
-        .into_iter()
-        .map(|e| InputProblem {
-            path: e.path,
-            message: e.message,
-            kind: "error",
-        })
-        .collect();
-    let mut report = analyze(&pack, &files, problems);
-    if args.timing {
-        report.stats.elapsed_ms = Some(started.elapsed().as_millis() as u64);
-    }
-    if !args.no_redact {
-        report::redact::redact_report(&mut report);
-    }
+    );
     let style = Style {
         color: args.color.enabled(),
     };
-    let output = if args.matches {
-        render_matches(&pack, &files, args.format, style, !args.no_redact)
-    } else {
-        render_report(&report, args.format, style)
-    };
+    let progress = progress_bar(input_size(&args.paths));
+    let advance = |bytes: u64| progress.inc(bytes);
     let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(output.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
+    let mut closed = false;
+    let scan = if args.matches {
+        let redact = !args.no_redact;
+        let mut print = |lines: Vec<MatchLine>| {
+            if closed || lines.is_empty() {
+                return;
+            }
+            let text = report::matches::render(&lines, args.format == OutputFormat::Json || args.format == OutputFormat::Jsonl, style, redact);
+            progress.suspend(|| {
+                closed = stdout.write_all(text.as_bytes()).is_err();
+            });
+        };
+        engine.scan_paths_listing(&args.paths, &advance, &mut print)
+    } else {
+        engine.scan_paths_with_progress(&args.paths, &advance)
+    };
+    progress.finish_and_clear();
+    let mut report = engine.report(&scan);
+    if args.timing {
+        report.stats.elapsed_ms = Some(started.elapsed().as_millis() as u64);
+    }
+    if !args.matches {
+        let output = render_report(&report, args.format, style);
+        closed = stdout.write_all(output.as_bytes()).is_err();
+    }
+    if closed || stdout.flush().is_err() {
         return ExitCode::from(exit::ERROR); // closed pipe: nothing more to say
     }
     for problem in &report.problems {
         eprintln!(
             "faultline: {}: {}: {}",
-            problem.kind,
-            problem.path,
+            problem.kind.as_str(),
+            terminal(&problem.path),
             terminal(&problem.message)
         );
     }
@@ -218,7 +194,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
 
 /// The exit code contract: 2 on input errors, else 1 on findings at or above the threshold.
 pub fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
-    if report.problems.iter().any(|p| p.kind == "error") {
+    if report.problems.iter().any(|p| p.kind == ProblemKind::Error) {
         return ExitCode::from(exit::ERROR);
     }
     match (fail_on.threshold(), report.max_severity()) {
@@ -234,49 +210,4 @@ fn render_report(report: &Report, format: OutputFormat, style: Style) -> String 
         OutputFormat::Markdown => report::markdown::render(report),
         OutputFormat::Jsonl => report.findings.iter().map(report::json_line).collect(),
     }
-}
-
-/// Grep-like output: one line per rule match, in file and line order.
-fn render_matches(
-    pack: &RulePack,
-    files: &[FileResult],
-    format: OutputFormat,
-    style: Style,
-    redact: bool,
-) -> String {
-    let mut out = String::new();
-    for file in files {
-        for m in &file.output.matches {
-            let Target::Rule(r) = m.target else { continue };
-            let rule = &pack.rules[r];
-            let text = if redact {
-                report::redact::redact(&m.text)
-            } else {
-                std::borrow::Cow::Borrowed(m.text.as_str())
-            };
-            match format {
-                OutputFormat::Json | OutputFormat::Jsonl => {
-                    let object = serde_json::json!({
-                        "path": file.path, "line": m.line, "rule": rule.id, "class": rule.class,
-                        "severity": rule.severity, "text": text,
-                    });
-                    out.push_str(&report::json_line(&object));
-                }
-                OutputFormat::Text | OutputFormat::Markdown => {
-                    let location = format!("{}:{}:", file.path, m.line);
-                    let tag = format!("[{}]", rule.id);
-                    let (location, tag) = if style.color {
-                        (
-                            format!("\x1b[35m{location}\x1b[0m"),
-                            format!("\x1b[1m{tag}\x1b[0m"),
-                        )
-                    } else {
-                        (location, tag)
-                    };
-                    out.push_str(&format!("{location} {tag} {}\n", terminal(&text)));
-                }
-            }
-        }
-    }
-    out
 }

@@ -84,6 +84,23 @@ impl Origin {
     pub fn is_empty(&self) -> bool {
         self == &Origin::default()
     }
+
+    /// How reports name the stream: `pod/container`, `service@host`, ...;
+    /// `None` when the wrapper named nothing.
+    pub(crate) fn label(&self) -> Option<String> {
+        let process = match (&self.pod, &self.container, &self.service) {
+            (Some(pod), Some(container), _) => format!("{pod}/{container}"),
+            (Some(pod), None, _) => pod.clone(),
+            (None, Some(container), Some(service)) => format!("{service}/{container}"),
+            (None, Some(container), None) => container.clone(),
+            (None, None, Some(service)) => service.clone(),
+            (None, None, None) => return self.host.clone(),
+        };
+        Some(match &self.host {
+            Some(host) => format!("{process}@{host}"),
+            None => process,
+        })
+    }
 }
 
 /// Everything parsed about one line besides its message.
@@ -156,6 +173,22 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
     let mut stamp = Stamp::from_civil(dt, 0)?;
     stamp.text = c[0].trim_end().to_string();
     Some(stamp)
+}
+
+/// The timestamp a line starts with (after punctuation such as `[` or a
+/// syslog priority, but before any word): the stamp a following line
+/// without one inherits. A date inside a message (an annotation, a
+/// `Started:` field) does not date the lines after it.
+pub(crate) fn leading_timestamp(text: &str) -> Option<Stamp> {
+    let head = head(text, 160);
+    let start = [&*ISO, &*MONTH_DAY]
+        .iter()
+        .filter_map(|re| re.find(head).map(|m| m.start()))
+        .min()?;
+    if head[..start].bytes().any(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    find_timestamp(&text[start..])
 }
 
 fn parse_offset(text: &str) -> Option<i32> {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
-use super::clip;
 use super::mapped::GuardedMap;
 
 /// One thing to scan.
@@ -197,8 +196,9 @@ impl Opened {
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Opens an input. Gzip is recognised by its magic bytes, whatever the name;
-/// a `.gz` name on a non-gzip file is an error.
-pub fn open(input: &Input) -> Result<Opened, String> {
+/// a `.gz` name on a non-gzip file is an error. Regular files are
+/// memory-mapped (under the SIGBUS guard) only when `map` is set.
+pub(crate) fn open(input: &Input, map: bool) -> Result<Opened, String> {
     let path = match input {
         Input::Stdin => return Ok(Opened::Stream(Box::new(io::stdin()))),
         Input::Path(path) => path,
@@ -225,6 +225,9 @@ pub fn open(input: &Input) -> Result<Opened, String> {
     }
     if meta.len() == 0 {
         return Ok(Opened::Bytes(Vec::new()));
+    }
+    if !map {
+        return Ok(Opened::Stream(Box::new(file)));
     }
     match GuardedMap::new(&file) {
         Ok(map) => Ok(Opened::Mapped(map)),
@@ -265,34 +268,4 @@ pub fn peek(
     head.truncate(got);
     let replay = io::Cursor::new(head.clone()).chain(stream);
     Ok((head, Box::new(replay)))
-}
-
-/// Up to `count` lines of a plain file that follow the line starting at
-/// byte `offset` (1-based line `line`), wrappers removed and long lines
-/// clipped (for showing what followed a stall). Seeks, so it costs the same
-/// wherever the line is. Empty for stdin, archives and unreadable files.
-pub fn lines_after(path: &str, offset: u64, line: u64, count: usize) -> Vec<(u64, String)> {
-    use std::io::{BufRead, Seek, SeekFrom};
-    let Ok(mut file) = File::open(path) else {
-        return Vec::new();
-    };
-    if !read_gzip_magic(&mut file).is_ok_and(|gzip| !gzip)
-        || file.seek(SeekFrom::Start(offset)).is_err()
-    {
-        return Vec::new();
-    }
-    io::BufReader::new(file)
-        .split(b'\n')
-        .skip(1)
-        .take(count)
-        .zip(line + 1..)
-        .map_while(|(text, number)| {
-            let text = text.ok()?;
-            let text = String::from_utf8_lossy(&text);
-            Some((
-                number,
-                clip::evidence(super::peel::message(text.trim_end()), 0..0),
-            ))
-        })
-        .collect()
 }

@@ -1,7 +1,9 @@
 //! The report stage: renderers of [`crate::analyze::Report`]. Renderers only
 //! render; every decision was made by analyze.
 
+pub mod live;
 pub mod markdown;
+pub mod matches;
 pub mod redact;
 pub mod sanitize;
 pub mod text;

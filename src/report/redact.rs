@@ -61,6 +61,9 @@ pub fn redact_report(report: &mut Report) {
         for value in finding.captures.values_mut() {
             *value = redact(value).into_owned();
         }
+        for value in finding.values.values_mut().flatten() {
+            *value = redact(value).into_owned();
+        }
     }
     for sequence in &mut report.sequences {
         for run in &mut sequence.runs {

@@ -154,8 +154,8 @@ pub fn render(report: &Report, style: Style) -> String {
         let _ = writeln!(
             out,
             "{}: {}: {}",
-            problem.kind,
-            problem.path,
+            problem.kind.as_str(),
+            terminal(&problem.path),
             terminal(&problem.message)
         );
     }
@@ -228,7 +228,7 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
             }
         }
     }
-    if sequence.total_runs > sequence.runs.len() {
+    if sequence.total_runs > sequence.runs.len() as u64 {
         let _ = writeln!(
             out,
             "  … {} runs in all, {} completed; {} shown",

@@ -4,7 +4,6 @@
 //! thread count because each chunk reports chunk-local line numbers that are
 //! rebased afterwards, and look-back (tracebacks) reads the shared buffer.
 
-pub mod file;
 pub mod matcher;
 
 use std::collections::VecDeque;
@@ -15,7 +14,7 @@ use rayon::prelude::*;
 use crate::input::clip;
 use crate::input::document::Record;
 use crate::input::format::LogFormat;
-use crate::input::meta::{Meta, Origin, find_level, find_timestamp};
+use crate::input::meta::{Meta, Origin, find_level, find_timestamp, leading_timestamp};
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
 pub use matcher::{CandidateCache, Hit, Matcher, Target};
@@ -34,19 +33,25 @@ pub struct LineMatch {
     pub meta: Meta,
     /// The traceback this line ends, oldest line first (empty if none).
     pub traceback: Vec<String>,
+    /// When the line was written: its own stamp, or else the nearest earlier
+    /// line's (a traceback's exception line has none of its own). Looked up
+    /// in the input, never in other matches, so chunking cannot change it.
+    pub nanos: Option<i128>,
+    /// Reading position in the input: the line for text logs; for documents
+    /// (read in time order, not line order) the record's index, times
+    /// [`SUBLINES`], plus the line within the record.
+    pub seq: u64,
+    /// Byte offset just past the line (and any CRI continuation joined to
+    /// it): where the lines shown after a stall start.
+    pub end: u64,
 }
 
-/// Everything one input produced.
-#[derive(Debug, Default, Clone)]
-pub struct ScanOutput {
-    pub matches: Vec<LineMatch>,
-    pub lines: u64,
-    pub bytes: u64,
-}
+/// Reading positions reserved per document record (its lines).
+const SUBLINES: u64 = 1 << 16;
 
 /// Tunables that must never change results, only speed.
 #[derive(Debug, Clone, Copy)]
-pub struct ScanOptions {
+pub(crate) struct ScanOptions {
     pub chunk_size: usize,
 }
 
@@ -58,37 +63,60 @@ impl Default for ScanOptions {
     }
 }
 
+/// Line and byte totals of one scanned input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub lines: u64,
+    pub bytes: u64,
+}
+
 /// Scans a whole in-memory buffer (usually a memory map) in parallel chunks.
-pub fn scan_buffer(
+///
+/// Chunks are searched a window at a time; `fold` turns one chunk's matches
+/// (in line order, line numbers final) into a value on the worker thread,
+/// and `consume` receives those values in input order, with the chunk's
+/// size in bytes. Memory is bounded by the window, not by the buffer.
+pub(crate) fn scan_buffer<T: Send>(
     matcher: &Matcher,
     buf: &[u8],
     format: LogFormat,
     options: ScanOptions,
-) -> ScanOutput {
+    fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
+    consume: &mut dyn FnMut(T, u64),
+) -> Totals {
     let chunks = chunk_bounds(buf, options.chunk_size.max(1));
-    let results: Vec<(Vec<LineMatch>, u64)> = chunks
-        .par_iter()
-        .map(|range| scan_range(matcher, buf, range.clone(), buf.len(), format))
-        .collect();
-    let mut output = ScanOutput {
-        bytes: buf.len() as u64,
-        ..ScanOutput::default()
-    };
-    for (mut matches, newlines) in results {
-        for m in &mut matches {
-            m.line += output.lines;
+    let window = rayon::current_num_threads().max(1) * 4;
+    let mut lines = 0u64;
+    for group in chunks.chunks(window) {
+        let scanned: Vec<(Vec<LineMatch>, u64)> = group
+            .par_iter()
+            .map(|range| scan_range(matcher, buf, range.clone(), buf.len(), format))
+            .collect();
+        let mut rebased = Vec::with_capacity(scanned.len());
+        for (mut matches, newlines) in scanned {
+            for m in &mut matches {
+                m.line += lines;
+                m.seq += lines;
+            }
+            lines += newlines;
+            rebased.push(matches);
         }
-        output.matches.extend(matches);
-        output.lines += newlines;
+        let folded: Vec<T> = rebased.into_par_iter().map(fold).collect();
+        for (value, range) in folded.into_iter().zip(group) {
+            consume(value, range.len() as u64);
+        }
     }
     if buf.last().is_some_and(|&b| b != b'\n') {
-        output.lines += 1;
+        lines += 1;
     }
-    output
+    Totals {
+        lines,
+        bytes: buf.len() as u64,
+    }
 }
 
 /// Splits `buf` into ranges of about `size` bytes, each ending after a newline.
-pub fn chunk_bounds(buf: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
+fn chunk_bounds(buf: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
     let mut bounds = Vec::new();
     let mut start = 0;
     while start < buf.len() {
@@ -104,33 +132,155 @@ pub fn chunk_bounds(buf: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
     bounds
 }
 
-/// Streams a reader in blocks, keeping a tail of earlier lines for look-back;
-/// memory stays bounded by the block size plus the tail.
-pub fn scan_reader(
+/// What a reader driver hands its consumer after each block: the block's
+/// matches, and the bytes still held (the block plus look-back context,
+/// starting at file offset `base`) so lines after a match can be read
+/// before they are dropped.
+pub(crate) struct Block<'a> {
+    pub matches: Vec<LineMatch>,
+    pub held: &'a [u8],
+    pub base: u64,
+    pub eof: bool,
+}
+
+/// Longest look-back context kept between increments.
+const TAIL_MAX_BYTES: usize = 1 << 20;
+
+/// The scan core's incremental driver: bytes arrive in pieces (blocks of a
+/// stream, lines of a followed file), every complete line is scanned once,
+/// and a bounded tail of earlier lines stays for look-back (tracebacks,
+/// inherited timestamps). Trailing CRI partial lines wait for the line that
+/// completes them.
+pub(crate) struct Incremental {
+    /// Look-back context (already scanned), then bytes not scanned yet.
+    buf: Vec<u8>,
+    context_len: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    totals: Totals,
+}
+
+impl Incremental {
+    /// Starts at file offset `offset`, after `lines` lines.
+    pub(crate) fn new(offset: u64, lines: u64) -> Incremental {
+        Incremental {
+            buf: Vec::new(),
+            context_len: 0,
+            base: offset,
+            totals: Totals { lines, bytes: 0 },
+        }
+    }
+
+    /// Lines and bytes handed in so far (a last line without a newline
+    /// counts once the input has ended).
+    pub(crate) fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Adds `data` and scans every complete line (every line at all when
+    /// `eof`), handing the matches and the bytes still held to `consume`.
+    pub(crate) fn push(
+        &mut self,
+        matcher: &Matcher,
+        format: LogFormat,
+        data: &[u8],
+        eof: bool,
+        consume: &mut dyn FnMut(Block<'_>),
+    ) {
+        self.buf.extend_from_slice(data);
+        self.totals.bytes += data.len() as u64;
+        let context_len = self.context_len;
+        let mut end = if eof {
+            self.buf.len()
+        } else {
+            memchr::memrchr(b'\n', &self.buf[context_len..])
+                .map_or(context_len, |i| context_len + i + 1)
+        };
+        if !eof {
+            // Hold back trailing CRI partial lines until the line completing them arrives.
+            while let Some(start) = previous_line_start(&self.buf, end).filter(|&s| s >= context_len) {
+                if cri_tag(trim_cr(&self.buf[start..end - 1])) != Some(b'P') {
+                    break;
+                }
+                end = start;
+            }
+        }
+        let mut matches = Vec::new();
+        if end > context_len {
+            let (found, newlines) = scan_range(matcher, &self.buf, context_len..end, end, format);
+            matches = found;
+            for m in &mut matches {
+                m.line += self.totals.lines;
+                m.seq += self.totals.lines;
+                m.offset += self.base;
+                m.end += self.base;
+            }
+            self.totals.lines += newlines;
+            if eof && self.buf[..end].last().is_some_and(|&b| b != b'\n') {
+                self.totals.lines += 1;
+            }
+        }
+        consume(Block {
+            matches,
+            held: &self.buf,
+            base: self.base,
+            eof,
+        });
+        self.keep_context(end);
+    }
+
+    /// Adds complete lines as look-back context only: they are counted but
+    /// not scanned (a `--since` replay skipping old lines).
+    pub(crate) fn skip(&mut self, data: &[u8]) {
+        debug_assert_eq!(self.context_len, self.buf.len(), "nothing pending");
+        self.buf.extend_from_slice(data);
+        self.totals.bytes += data.len() as u64;
+        self.totals.lines += bytecount::count(data, b'\n') as u64;
+        self.keep_context(self.buf.len());
+    }
+
+    /// Drops all but up to MAX_TRACEBACK_LINES scanned lines before `end`.
+    fn keep_context(&mut self, end: usize) {
+        let mut keep_from = end;
+        let mut kept = 0;
+        while keep_from > 0 && kept <= MAX_TRACEBACK_LINES && end - keep_from < TAIL_MAX_BYTES {
+            keep_from = memchr::memrchr(b'\n', &self.buf[..keep_from - 1]).map_or(0, |i| i + 1);
+            kept += 1;
+            if keep_from == 0 {
+                break;
+            }
+        }
+        self.buf.drain(..keep_from);
+        self.base += keep_from as u64;
+        self.context_len = end - keep_from;
+    }
+}
+
+/// Streams a reader in blocks through an [`Incremental`] scan; memory stays
+/// bounded by the block size plus the look-back tail. On a read error, what
+/// was read before it has been handed to `consume` and the error is
+/// returned with the totals so far.
+pub(crate) fn scan_reader(
     matcher: &Matcher,
     reader: &mut dyn Read,
     format: LogFormat,
     options: ScanOptions,
-) -> std::io::Result<ScanOutput> {
-    const TAIL_MAX_BYTES: usize = 1 << 20;
-    let block = options.chunk_size.max(64 << 10);
-    let mut buf: Vec<u8> = Vec::with_capacity(block * 2);
-    let mut output = ScanOutput::default();
-    let mut context_len = 0; // bytes at the front of `buf` already scanned (look-back only)
-    let mut offset_base = 0u64; // file offset of buf[0]
-    let mut eof = false;
-    let mut error = None;
-    while !eof {
-        let filled = buf.len();
-        buf.resize(filled + block, 0);
-        let mut read_total = 0;
-        while read_total < block {
-            match reader.read(&mut buf[filled + read_total..]) {
+    consume: &mut dyn FnMut(Block<'_>),
+) -> (Totals, Option<std::io::Error>) {
+    let block_size = options.chunk_size.clamp(64 << 10, 64 << 20);
+    let mut block = vec![0u8; block_size];
+    let mut scan = Incremental::new(0, 0);
+    loop {
+        let mut filled = 0;
+        let mut error = None;
+        let mut eof = false;
+        while filled < block_size {
+            match reader.read(&mut block[filled..]) {
                 Ok(0) => {
                     eof = true;
                     break;
                 }
-                Ok(n) => read_total += n,
+                Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     error = Some(e);
@@ -139,81 +289,51 @@ pub fn scan_reader(
                 }
             }
         }
-        buf.truncate(filled + read_total);
-        output.bytes += read_total as u64;
-        let mut end = if eof {
-            buf.len()
-        } else {
-            memchr::memrchr(b'\n', &buf[context_len..]).map_or(context_len, |i| context_len + i + 1)
+        scan.push(matcher, format, &block[..filled], eof, consume);
+        if eof {
+            return (scan.totals(), error);
+        }
+    }
+}
+
+/// Up to `count` lines starting at byte `from` of `held` (which starts at
+/// file offset `base`), wrappers removed and long lines clipped: what a
+/// report shows after a stall. Returns the lines and the offset after them.
+pub(crate) fn lines_from(
+    held: &[u8],
+    base: u64,
+    from: u64,
+    count: usize,
+    eof: bool,
+) -> (Vec<String>, u64) {
+    let mut lines = Vec::new();
+    let Some(mut pos) = from.checked_sub(base).and_then(|p| usize::try_from(p).ok()) else {
+        return (lines, from);
+    };
+    while lines.len() < count && pos < held.len() {
+        let line_end = match memchr::memchr(b'\n', &held[pos..]) {
+            Some(newline) => pos + newline,
+            None if eof => held.len(),
+            None => break, // an unfinished line: wait for more input
         };
-        if !eof {
-            // Hold back trailing CRI partial lines until the line completing them arrives.
-            while let Some(start) = previous_line_start(&buf, end).filter(|&s| s >= context_len) {
-                if cri_tag(trim_cr(&buf[start..end - 1])) != Some(b'P') {
-                    break;
-                }
-                end = start;
-            }
-        }
-        if end > context_len {
-            let (mut matches, newlines) = scan_range(matcher, &buf, context_len..end, end, format);
-            for m in &mut matches {
-                m.line += output.lines;
-                m.offset += offset_base;
-            }
-            output.matches.extend(matches);
-            output.lines += newlines;
-        }
-        // Keep up to MAX_TRACEBACK_LINES scanned lines as look-back context.
-        let mut keep_from = end;
-        let mut kept = 0;
-        while keep_from > 0 && kept <= MAX_TRACEBACK_LINES && end - keep_from < TAIL_MAX_BYTES {
-            keep_from = memchr::memrchr(b'\n', &buf[..keep_from - 1]).map_or(0, |i| i + 1);
-            kept += 1;
-            if keep_from == 0 {
-                break;
-            }
-        }
-        buf.drain(..keep_from);
-        offset_base += keep_from as u64;
-        context_len = end - keep_from;
+        let text = String::from_utf8_lossy(trim_cr(&held[pos..line_end]));
+        lines.push(clip::evidence(peel::message(&text), 0..0));
+        pos = (line_end + 1).min(held.len());
     }
-    if !buf.is_empty() && buf.last().is_some_and(|&b| b != b'\n') {
-        output.lines += 1;
-    }
-    match error {
-        Some(e) if output.bytes == 0 => Err(e),
-        Some(e) => Err(std::io::Error::new(
-            e.kind(),
-            PartialScan {
-                output,
-                source: e.to_string(),
-            },
-        )),
-        None => Ok(output),
-    }
+    (lines, base + pos as u64)
 }
 
-/// An I/O error after part of the input was scanned: carries what was found.
-#[derive(Debug)]
-pub struct PartialScan {
-    pub output: ScanOutput,
-    pub source: String,
-}
-
-impl std::fmt::Display for PartialScan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (after {} bytes)", self.source, self.output.bytes)
-    }
-}
-
-impl std::error::Error for PartialScan {}
-
-/// Scans document records (already in chronological order).
-pub fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMatch> {
+/// Scans document records (already in chronological order). A match's
+/// `end` is the offset of the record after it, where stall context starts.
+pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMatch> {
     let mut matches = Vec::new();
     let mut history: VecDeque<String> = VecDeque::new();
-    for record in records {
+    let mut inherited = None;
+    for (index, record) in records.iter().enumerate() {
+        if let Some(stamp) = &record.meta.timestamp {
+            inherited = Some(stamp.nanos);
+        }
+        let next = records.get(index + 1).map_or(u64::MAX, |r| r.offset);
         let sublines: Vec<&str> = record.text.split('\n').collect();
         for (i, subline) in sublines.iter().enumerate() {
             let hits = matcher.match_message(subline, &mut || record.meta.clone());
@@ -234,6 +354,9 @@ pub fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMatch> {
                         text: clip::evidence(subline, hit.span),
                         meta: record.meta.clone(),
                         traceback: traceback.clone(),
+                        nanos: inherited,
+                        seq: (index as u64) * SUBLINES + (i as u64).min(SUBLINES - 1),
+                        end: next,
                     });
                 }
             }
@@ -404,11 +527,15 @@ fn scan_line(
             let previous: Vec<String> = if i > 0 {
                 sublines[..i].iter().map(|s| s.to_string()).collect()
             } else {
-                previous_messages(buf, line_start, format)
+                previous_messages(buf, line_start, format, &meta.origin)
             };
             collect_traceback(&previous, subline)
         } else {
             Vec::new()
+        };
+        let nanos = match &meta.timestamp {
+            Some(stamp) => Some(stamp.nanos),
+            None => inherited_nanos(buf, line_start, format, &meta.origin),
         };
         for hit in hits {
             out.push(LineMatch {
@@ -419,6 +546,9 @@ fn scan_line(
                 text: clip::evidence(subline, hit.span),
                 meta: meta.clone(),
                 traceback: traceback.clone(),
+                nanos,
+                seq: line_index + 1,
+                end: (consumed + 1).min(buf.len()) as u64,
             });
         }
     }
@@ -445,22 +575,58 @@ fn previous_line(buf: &[u8], line_start: usize) -> Option<&[u8]> {
     Some(trim_cr(&buf[start..line_start - 1]))
 }
 
-/// Up to MAX_TRACEBACK_LINES messages before `line_start`, oldest first.
-fn previous_messages(buf: &[u8], line_start: usize, format: LogFormat) -> Vec<String> {
-    let mut lines = Vec::new();
+/// The lines before `line_start` that belong to the same stream (the same
+/// wrapper origin: interleaved pods keep their own tracebacks), newest
+/// first, as (raw line, peeled message); at most MAX_TRACEBACK_LINES
+/// physical lines are looked at, so results never depend on chunking.
+fn previous_in_stream<'b>(
+    buf: &'b [u8],
+    line_start: usize,
+    format: LogFormat,
+    origin: &'b Origin,
+) -> impl Iterator<Item = (std::borrow::Cow<'b, str>, String)> + 'b {
     let mut cursor = line_start;
-    while lines.len() < MAX_TRACEBACK_LINES {
-        let Some(line) = previous_line(buf, cursor) else {
-            break;
-        };
+    (0..MAX_TRACEBACK_LINES).map_while(move |_| {
+        let line = previous_line(buf, cursor)?;
         cursor = previous_line_start(buf, cursor).unwrap_or(0);
+        Some(line)
+    })
+    .filter_map(move |line| {
         let text = String::from_utf8_lossy(line);
-        let message = match format {
-            LogFormat::Jsonl => json::line_message(&text).map(|(m, _)| m),
-            _ => None,
+        let (message, line_origin) = match format {
+            LogFormat::Jsonl => match json::line_message(&text) {
+                Some((message, meta)) => (message, meta.origin),
+                None => (text.to_string(), Origin::default()),
+            },
+            _ => {
+                let (message, line_origin) = peel::message_and_origin(&text);
+                (message.to_string(), line_origin)
+            }
         };
-        lines.push(message.unwrap_or_else(|| peel::message(&text).to_string()));
-    }
+        (&line_origin == origin).then_some((text, message))
+    })
+}
+
+/// Up to MAX_TRACEBACK_LINES messages of the same stream before
+/// `line_start`, oldest first.
+fn previous_messages(
+    buf: &[u8],
+    line_start: usize,
+    format: LogFormat,
+    origin: &Origin,
+) -> Vec<String> {
+    let mut lines: Vec<String> = previous_in_stream(buf, line_start, format, origin)
+        .map(|(_, message)| message)
+        .collect();
     lines.reverse();
     lines
+}
+
+/// The stamp of the nearest earlier line of the same stream that starts
+/// with one (in its wrapper or its message).
+fn inherited_nanos(buf: &[u8], line_start: usize, format: LogFormat, origin: &Origin) -> Option<i128> {
+    previous_in_stream(buf, line_start, format, origin).find_map(|(raw, message)| match format {
+        LogFormat::Jsonl => json::line_message(&raw).and_then(|(_, meta)| meta.timestamp),
+        _ => leading_timestamp(&raw).or_else(|| leading_timestamp(&message)),
+    }.map(|stamp| stamp.nanos))
 }

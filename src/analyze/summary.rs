@@ -1,0 +1,860 @@
+//! The summary: what a scan keeps of its matches, bounded whatever the input
+//! size, and mergeable. Scanning folds matches into a summary
+//! ([`Summary::fold`]); summaries of consecutive pieces of input (parallel
+//! chunks of one file, the files of a scan, the increments of a live
+//! session) combine with [`Summary::merge`], which is associative:
+//! `merge(fold(A), fold(B)) == fold(A ++ B)` for every split point, inside a
+//! traceback or a sequence run included. The report is rendered from the
+//! summary alone.
+//!
+//! What is kept:
+//! - per rule: the count, the first and last [`SAMPLES`] matches (in
+//!   timeline order), where it was seen per stream origin, and up to
+//!   [`MAX_VALUES`] distinct values per capture;
+//! - per sequence: the runs that may still change (per correlation key: the
+//!   run that opened before this piece, and the latest run), a sample of the
+//!   finished ones, and counters for all of them;
+//! - for each run that may be shown, the lines after its last milestone,
+//!   read while the input is still at hand (never by reopening it).
+//!
+//! Caps are counted when they bite (`overflow`), never silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::input::meta::Origin;
+use crate::rules::{RulePack, Sequence};
+use crate::scan::{LineMatch, Target};
+
+/// Matches kept at each end of a rule's timeline.
+pub(crate) const SAMPLES: usize = 3;
+/// Distinct values kept per capture name of a rule.
+pub(crate) const MAX_VALUES: usize = 16;
+/// Stream origins tracked per rule (for causal links); more are counted.
+const MAX_ORIGINS: usize = 256;
+/// Finished runs sampled per sequence and outcome (completed / not).
+pub(crate) const RUN_SAMPLES: usize = 25;
+/// Correlation keys tracked per sequence before finished ones are folded
+/// into counters.
+const MAX_KEYS: usize = 4096;
+/// Lines kept after a run's last milestone.
+pub(crate) const CONTEXT_LINES: usize = 8;
+
+/// Where an event sits on the timeline: its own or inherited timestamp
+/// (none sorts first), then input order, then reading position in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Order {
+    pub nanos: Option<i128>,
+    pub input: u32,
+    pub pos: u64,
+}
+
+/// One matched line as kept in a summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mark {
+    pub order: Order,
+    /// 1-based line where the event starts.
+    pub line: u64,
+    pub text: String,
+    /// The line's own timestamp as written for reports.
+    pub stamp: Option<String>,
+    pub origin: Origin,
+    pub captures: Vec<(String, String)>,
+    pub traceback: Vec<String>,
+}
+
+impl Mark {
+    /// Reading position across inputs: what "later in the log" means for runs.
+    fn at(&self) -> (u32, u64) {
+        (self.order.input, self.order.pos)
+    }
+
+    fn new(input: u32, m: LineMatch) -> Mark {
+        Mark {
+            order: Order {
+                nanos: m.nanos,
+                input,
+                pos: m.seq,
+            },
+            line: m.line,
+            text: m.text,
+            stamp: m.meta.timestamp.map(|t| t.text),
+            origin: m.meta.origin,
+            captures: m.captures,
+            traceback: m.traceback,
+        }
+    }
+}
+
+/// First and last sighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub first: Order,
+    pub last: Order,
+}
+
+impl Span {
+    fn widen(&mut self, other: Span) {
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+    }
+}
+
+/// Everything kept about one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleSummary {
+    pub count: u64,
+    /// The earliest matches, in timeline order.
+    pub first: Vec<Mark>,
+    /// The latest matches, in timeline order.
+    pub last: Vec<Mark>,
+    /// Where it was seen, per stream origin (empty origin: a log that names none).
+    pub origins: BTreeMap<Origin, Span>,
+    /// Matches whose origin was not tracked (past [`MAX_ORIGINS`]).
+    pub origins_overflow: u64,
+    /// Distinct captured values per capture name.
+    pub values: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl RuleSummary {
+    fn new(mark: Mark) -> RuleSummary {
+        let span = Span {
+            first: mark.order,
+            last: mark.order,
+        };
+        let mut values: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (name, value) in &mark.captures {
+            values
+                .entry(name.clone())
+                .or_default()
+                .insert(value.clone());
+        }
+        RuleSummary {
+            count: 1,
+            origins: BTreeMap::from([(mark.origin.clone(), span)]),
+            origins_overflow: 0,
+            values,
+            first: vec![mark.clone()],
+            last: vec![mark],
+        }
+    }
+
+    fn merge(&mut self, other: RuleSummary) {
+        self.count += other.count;
+        self.first = keep_earliest(std::mem::take(&mut self.first), other.first);
+        self.last = keep_latest(std::mem::take(&mut self.last), other.last);
+        self.origins_overflow += other.origins_overflow;
+        for (origin, span) in other.origins {
+            let room = self.origins.len() < MAX_ORIGINS;
+            match self.origins.get_mut(&origin) {
+                Some(known) => known.widen(span),
+                None if room => {
+                    self.origins.insert(origin, span);
+                }
+                None => self.origins_overflow += 1,
+            }
+        }
+        for (name, values) in other.values {
+            let kept = self.values.entry(name).or_default();
+            for value in values {
+                if kept.len() >= MAX_VALUES {
+                    break;
+                }
+                kept.insert(value);
+            }
+        }
+    }
+
+    /// The first match: what a finding is told by.
+    pub fn earliest(&self) -> &Mark {
+        &self.first[0]
+    }
+
+    /// The last match.
+    pub fn latest(&self) -> &Mark {
+        &self.last[self.last.len() - 1]
+    }
+}
+
+/// The `SAMPLES` earliest of two timeline-ordered lists; on equal orders the
+/// left (earlier in the input) comes first, as a fold would keep it.
+fn keep_earliest(left: Vec<Mark>, right: Vec<Mark>) -> Vec<Mark> {
+    let mut merged = merge_sorted(left, right, |m| m.order);
+    merged.truncate(SAMPLES);
+    merged
+}
+
+/// The `SAMPLES` latest of two timeline-ordered lists.
+fn keep_latest(left: Vec<Mark>, right: Vec<Mark>) -> Vec<Mark> {
+    let mut merged = merge_sorted(left, right, |m| m.order);
+    let drop = merged.len().saturating_sub(SAMPLES);
+    merged.drain(..drop);
+    merged
+}
+
+/// A stable merge of two sorted lists (left wins ties).
+fn merge_sorted<T, K: Ord>(left: Vec<T>, right: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut right = right.into_iter().peekable();
+    for item in left {
+        while let Some(next) = right.next_if(|r| key(r) < key(&item)) {
+            out.push(next);
+        }
+        out.push(item);
+    }
+    out.extend(right);
+    out
+}
+
+/// What follows a milestone, for showing where a run stalled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// Still to be read from input `input`, from byte `from` on (`got`: the
+    /// lines read so far, when the input ended a block early).
+    Pending {
+        input: u32,
+        from: u64,
+        got: Vec<String>,
+    },
+    /// Read.
+    Lines(Vec<String>),
+    /// Not kept: the milestone can no longer be a run's last.
+    Dropped,
+}
+
+/// One run of a sequence: per milestone, the match that first reached it
+/// and what followed that match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Run {
+    pub steps: Vec<Option<(Mark, Context)>>,
+    /// Closed by a restart before completing.
+    pub restarted: bool,
+}
+
+impl Run {
+    fn start(steps: usize, step: usize, mark: Mark, context: Context) -> Run {
+        let mut run = Run {
+            steps: vec![None; steps],
+            restarted: false,
+        };
+        run.steps[step] = Some((mark, context));
+        run
+    }
+
+    fn marks(&self) -> impl Iterator<Item = (usize, &Mark)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|(m, _)| (i, m)))
+    }
+
+    /// The mark that reached `step`, if it was reached.
+    pub fn mark(&self, step: usize) -> Option<&Mark> {
+        self.steps[step].as_ref().map(|(m, _)| m)
+    }
+
+    /// The first step reached (where the log picked the run up).
+    pub fn entry(&self) -> usize {
+        self.steps.iter().position(Option::is_some).unwrap_or(0)
+    }
+
+    /// The first step after the entry not reached.
+    pub fn first_missing(&self) -> Option<usize> {
+        let entry = self.entry();
+        self.steps[entry..]
+            .iter()
+            .position(Option::is_none)
+            .map(|i| entry + i)
+    }
+
+    pub fn complete(&self) -> bool {
+        self.first_missing().is_none()
+    }
+
+    /// When the run started (its earliest milestone on the timeline).
+    pub fn first(&self) -> Order {
+        self.marks().map(|(_, m)| m.order).min().unwrap_or(Order {
+            nanos: None,
+            input: 0,
+            pos: 0,
+        })
+    }
+
+    /// The step reached last in reading order: where a stall is.
+    pub fn latest(&self) -> usize {
+        self.marks().max_by_key(|(_, m)| m.at()).map_or(0, |(i, _)| i)
+    }
+
+    /// The milestone reached last.
+    pub fn last_mark(&self) -> &Mark {
+        self.mark(self.latest()).unwrap_or_else(|| unreachable!("a run has a milestone"))
+    }
+
+    /// The lines after the last milestone, as far as they were read.
+    pub fn context(&self) -> &[String] {
+        match self.steps[self.latest()].as_ref().map(|(_, c)| c) {
+            Some(Context::Lines(lines)) => lines,
+            Some(Context::Pending { got, .. }) => got,
+            _ => &[],
+        }
+    }
+
+    /// Records a milestone of this run (a step reached again keeps its first match).
+    fn reach(&mut self, step: usize, mark: Mark, context: Context) {
+        if self.steps[step].is_none() {
+            self.steps[step] = Some((mark, context));
+        }
+    }
+
+    /// Takes in the later milestones of the same run.
+    fn absorb(&mut self, later: Run) {
+        for (slot, reached) in self.steps.iter_mut().zip(later.steps) {
+            if slot.is_none() {
+                *slot = reached;
+            }
+        }
+    }
+
+    /// Forgets the contexts that can no longer be shown: only the last
+    /// milestone's matters once nothing earlier can be merged in front.
+    fn drop_stale_contexts(&mut self) {
+        let latest = self.latest();
+        for (step, reached) in self.steps.iter_mut().enumerate() {
+            if let Some((_, context)) = reached
+                && step != latest
+            {
+                *context = Context::Dropped;
+            }
+        }
+    }
+
+    /// Steps reached while a later one had already been reached.
+    pub fn out_of_order(&self) -> Vec<usize> {
+        let mut out: Vec<((u32, u64), usize)> = self
+            .marks()
+            .filter(|(step, mark)| {
+                self.steps[step + 1..]
+                    .iter()
+                    .flatten()
+                    .any(|(later, _)| later.at() < mark.at())
+            })
+            .map(|(step, mark)| (mark.at(), step))
+            .collect();
+        out.sort();
+        out.into_iter().map(|(_, step)| step).collect()
+    }
+}
+
+/// A run of a key that may still change, or one that finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tracked {
+    Open(Run),
+    /// Completed: every step reached, so later milestones of the run change
+    /// nothing; it was offered to the sample when it completed.
+    Done { last_at: (u32, u64), steps: usize },
+}
+
+impl Tracked {
+    fn last_at(&self) -> (u32, u64) {
+        match self {
+            Tracked::Open(run) => run.last_mark().at(),
+            Tracked::Done { last_at, .. } => *last_at,
+        }
+    }
+}
+
+/// The runs of one correlation key (or stream) that may still change.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct KeyRuns {
+    /// Milestones before this piece's first restart: they continue whatever
+    /// run was open before it (or, at the start of the input, form a run the
+    /// log picked up midway).
+    pub front: Option<Run>,
+    /// The latest run this piece opened.
+    pub last: Option<Tracked>,
+}
+
+/// A finished run kept as an example, ordered by start, then key.
+pub(crate) type Sampled = (Order, String, Run);
+
+/// Everything kept about one sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct SequenceSummary {
+    pub keys: BTreeMap<String, KeyRuns>,
+    /// Finished runs: completed, and closed by a restart before completing.
+    pub completed: u64,
+    pub restarted: u64,
+    /// Runs closed by a restart, by the first step they missed.
+    pub restarted_at: BTreeMap<usize, u64>,
+    /// Incomplete runs no longer tracked because too many keys were open.
+    pub untracked: u64,
+    /// The earliest completed and incomplete finished runs.
+    pub sample_complete: Vec<Sampled>,
+    pub sample_incomplete: Vec<Sampled>,
+}
+
+fn offer(sample: &mut Vec<Sampled>, entry: Sampled) {
+    let at = sample.partition_point(|(order, key, _)| (order, key) <= (&entry.0, &entry.1));
+    if at < RUN_SAMPLES {
+        sample.insert(at, entry);
+        sample.truncate(RUN_SAMPLES);
+    }
+}
+
+impl SequenceSummary {
+    /// Closes the run a restart (or the end of tracking) ends.
+    fn close(&mut self, key: &str, tracked: Tracked, restarted: bool) {
+        match tracked {
+            Tracked::Done { .. } => self.completed += 1,
+            Tracked::Open(mut run) => {
+                run.drop_stale_contexts();
+                if restarted {
+                    run.restarted = true;
+                    self.restarted += 1;
+                    let missing = run.first_missing().unwrap_or(0);
+                    *self.restarted_at.entry(missing).or_default() += 1;
+                } else {
+                    self.untracked += 1;
+                }
+                offer(
+                    &mut self.sample_incomplete,
+                    (run.first(), key.to_string(), run),
+                );
+            }
+        }
+    }
+
+    /// A run that now has every step: sampled, then kept as a marker only.
+    fn settle(&mut self, key: &str, tracked: Tracked) -> Tracked {
+        match tracked {
+            Tracked::Open(mut run) if run.complete() => {
+                run.drop_stale_contexts();
+                let last_at = run.last_mark().at();
+                let steps = run.steps.len();
+                offer(
+                    &mut self.sample_complete,
+                    (run.first(), key.to_string(), run),
+                );
+                Tracked::Done { last_at, steps }
+            }
+            Tracked::Open(mut run) => {
+                run.drop_stale_contexts();
+                Tracked::Open(run)
+            }
+            done => done,
+        }
+    }
+
+    fn add(&mut self, spec: &Sequence, key: String, step: usize, mark: Mark, context: Context) {
+        let steps = spec.milestones.len();
+        let mut runs = self.keys.remove(&key).unwrap_or_default();
+        if step == 0 && spec.restart {
+            if let Some(previous) = runs.last.take() {
+                self.close(&key, previous, true);
+            }
+            let run = Tracked::Open(Run::start(steps, step, mark, context));
+            runs.last = Some(self.settle(&key, run));
+        } else {
+            match runs.last.take() {
+                Some(Tracked::Open(mut run)) => {
+                    run.reach(step, mark, context);
+                    runs.last = Some(self.settle(&key, Tracked::Open(run)));
+                }
+                Some(done @ Tracked::Done { .. }) => runs.last = Some(done),
+                None => match &mut runs.front {
+                    Some(front) => front.reach(step, mark, context),
+                    None => runs.front = Some(Run::start(steps, step, mark, context)),
+                },
+            }
+        }
+        self.keys.insert(key, runs);
+        self.limit_keys();
+    }
+
+    fn merge(&mut self, other: SequenceSummary) {
+        self.completed += other.completed;
+        self.restarted += other.restarted;
+        self.untracked += other.untracked;
+        for (step, count) in other.restarted_at {
+            *self.restarted_at.entry(step).or_default() += count;
+        }
+        for entry in other.sample_complete {
+            offer(&mut self.sample_complete, entry);
+        }
+        for entry in other.sample_incomplete {
+            offer(&mut self.sample_incomplete, entry);
+        }
+        for (key, later) in other.keys {
+            let mut runs = self.keys.remove(&key).unwrap_or_default();
+            if let Some(front) = later.front {
+                match runs.last.take() {
+                    Some(Tracked::Open(mut run)) => {
+                        run.absorb(front);
+                        runs.last = Some(self.settle(&key, Tracked::Open(run)));
+                    }
+                    Some(done @ Tracked::Done { .. }) => runs.last = Some(done),
+                    None => match &mut runs.front {
+                        Some(earlier) => earlier.absorb(front),
+                        None => runs.front = Some(front),
+                    },
+                }
+            }
+            if let Some(last) = later.last {
+                if let Some(previous) = runs.last.take() {
+                    self.close(&key, previous, true);
+                }
+                runs.last = Some(last);
+            }
+            self.keys.insert(key, runs);
+        }
+        self.limit_keys();
+    }
+
+    /// Past twice [`MAX_KEYS`] keys, the least recently active keys that
+    /// nothing earlier can extend (no front) are closed, down to MAX_KEYS.
+    fn limit_keys(&mut self) {
+        if self.keys.len() <= 2 * MAX_KEYS {
+            return;
+        }
+        let mut candidates: Vec<((u32, u64), String)> = self
+            .keys
+            .iter()
+            .filter(|(_, runs)| runs.front.is_none())
+            .filter_map(|(key, runs)| Some((runs.last.as_ref()?.last_at(), key.clone())))
+            .collect();
+        candidates.sort();
+        let excess = self.keys.len() - MAX_KEYS;
+        for (_, key) in candidates.into_iter().take(excess) {
+            if let Some(runs) = self.keys.remove(&key)
+                && let Some(last) = runs.last
+            {
+                self.close(&key, last, false);
+            }
+        }
+    }
+}
+
+/// What is known about one input as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct InputSummary {
+    pub path: String,
+    pub lines: u64,
+    pub bytes: u64,
+}
+
+/// The bounded, mergeable result of scanning: see the module docs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub(crate) inputs: BTreeMap<u32, InputSummary>,
+    pub(crate) rules: BTreeMap<usize, RuleSummary>,
+    pub(crate) sequences: BTreeMap<usize, SequenceSummary>,
+    pub(crate) matches: u64,
+}
+
+/// The stream a line belongs to when no correlation key says otherwise: its
+/// input and the origin its wrapper names.
+pub(crate) fn stream_key(path: &str, origin: &Origin) -> String {
+    match origin.label() {
+        Some(label) => format!("{label} {path}"),
+        None => path.to_string(),
+    }
+}
+
+/// The value of `name=VALUE` in a message (`[run_id=7f3a9c21]`), for rules
+/// that do not capture the correlation key themselves.
+pub(crate) fn key_in_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let start = text
+        .match_indices(name)
+        .map(|(i, _)| i + name.len())
+        .find(|&end| text[end..].starts_with('='))?
+        + 1;
+    let value = &text[start..];
+    let end = value
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(value.len());
+    (end > 0).then(|| &value[..end])
+}
+
+/// The correlation value of a match for a sequence that has one.
+pub(crate) fn correlation_value<'a>(
+    name: &str,
+    captures: &'a [(String, String)],
+    text: &'a str,
+) -> Option<&'a str> {
+    captures
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .or_else(|| key_in_text(text, name))
+}
+
+impl Summary {
+    /// Folds the matches of one piece of input `input` (named `path`), in
+    /// reading order, into a summary.
+    pub(crate) fn fold(pack: &RulePack, input: u32, path: &str, matches: Vec<LineMatch>) -> Summary {
+        let mut summary = Summary::default();
+        for m in matches {
+            summary.add(pack, input, path, m);
+        }
+        summary
+    }
+
+    /// Adds one match.
+    pub(crate) fn add(&mut self, pack: &RulePack, input: u32, path: &str, m: LineMatch) {
+        self.matches += 1;
+        match m.target {
+            Target::Rule(rule) => {
+                let mark = Mark::new(input, m);
+                match self.rules.get_mut(&rule) {
+                    Some(known) => known.merge(RuleSummary::new(mark)),
+                    None => {
+                        self.rules.insert(rule, RuleSummary::new(mark));
+                    }
+                }
+            }
+            Target::Milestone { sequence, step } => {
+                let spec = &pack.sequences[sequence];
+                let key = self.run_key(pack, sequence, path, &m);
+                let context = Context::Pending {
+                    input,
+                    from: m.end,
+                    got: Vec::new(),
+                };
+                let mark = Mark::new(input, m);
+                self.sequences
+                    .entry(sequence)
+                    .or_default()
+                    .add(spec, key, step, mark, context);
+            }
+        }
+    }
+
+    /// What keeps the runs of a sequence apart: the correlation value when
+    /// the sequence has one (and the line names it), else the stream.
+    pub(crate) fn run_key(&self, pack: &RulePack, sequence: usize, path: &str, m: &LineMatch) -> String {
+        match &pack.sequences[sequence].correlate {
+            Some(name) => correlation_value(name, &m.captures, &m.text)
+                .map(str::to_string)
+                .unwrap_or_else(|| stream_key(path, &m.meta.origin)),
+            None => stream_key(path, &m.meta.origin),
+        }
+    }
+
+    /// The run of `key` that milestones now go to: which of its steps are
+    /// reached (`None`: no run).
+    pub(crate) fn progress(&self, sequence: usize, key: &str) -> Option<Vec<bool>> {
+        let runs = self.sequences.get(&sequence)?.keys.get(key)?;
+        match &runs.last {
+            Some(Tracked::Open(run)) => Some(run.steps.iter().map(Option::is_some).collect()),
+            Some(Tracked::Done { steps, .. }) => Some(vec![true; *steps]),
+            None => runs
+                .front
+                .as_ref()
+                .map(|run| run.steps.iter().map(Option::is_some).collect()),
+        }
+    }
+
+    /// The milestone the current run of `key` reached last.
+    pub(crate) fn last_step(&self, sequence: usize, key: &str) -> Option<usize> {
+        let runs = self.sequences.get(&sequence)?.keys.get(key)?;
+        match &runs.last {
+            Some(Tracked::Open(run)) => Some(run.latest()),
+            Some(Tracked::Done { .. }) => None,
+            None => runs.front.as_ref().map(Run::latest),
+        }
+    }
+
+    /// Combines with the summary of the input that follows this one.
+    pub fn merge(&mut self, later: Summary) {
+        self.matches += later.matches;
+        for (input, summary) in later.inputs {
+            let known = self.inputs.entry(input).or_default();
+            if known.path.is_empty() {
+                known.path = summary.path;
+            }
+            known.lines += summary.lines;
+            known.bytes += summary.bytes;
+        }
+        for (rule, summary) in later.rules {
+            match self.rules.get_mut(&rule) {
+                Some(known) => known.merge(summary),
+                None => {
+                    self.rules.insert(rule, summary);
+                }
+            }
+        }
+        for (sequence, summary) in later.sequences {
+            self.sequences.entry(sequence).or_default().merge(summary);
+        }
+    }
+
+    /// Records an input's totals once it has been read.
+    pub(crate) fn finish_input(&mut self, input: u32, path: &str, lines: u64, bytes: u64) {
+        self.merge(Summary {
+            inputs: BTreeMap::from([(
+                input,
+                InputSummary {
+                    path: path.to_string(),
+                    lines,
+                    bytes,
+                },
+            )]),
+            ..Summary::default()
+        });
+    }
+
+    /// Reads the context still pending for input `input` through `read`
+    /// (from offset, line count → lines and the offset after them); `eof`:
+    /// nothing more will come, so what was read is all there is.
+    pub(crate) fn read_context(
+        &mut self,
+        input: u32,
+        read: &dyn Fn(u64, usize) -> (Vec<String>, u64),
+        eof: bool,
+    ) {
+        let fill = |context: &mut Context| {
+            let Context::Pending {
+                input: pending_input,
+                from,
+                got,
+            } = context
+            else {
+                return;
+            };
+            if *pending_input != input {
+                return;
+            }
+            let (lines, next) = read(*from, CONTEXT_LINES - got.len());
+            got.extend(lines);
+            *from = next;
+            if eof || got.len() >= CONTEXT_LINES {
+                *context = Context::Lines(std::mem::take(got));
+            }
+        };
+        let fill_run = |run: &mut Run| {
+            for (_, context) in run.steps.iter_mut().flatten() {
+                fill(context);
+            }
+        };
+        for sequence in self.sequences.values_mut() {
+            for runs in sequence.keys.values_mut() {
+                if let Some(front) = &mut runs.front {
+                    fill_run(front);
+                }
+                if let Some(Tracked::Open(run)) = &mut runs.last {
+                    fill_run(run);
+                }
+            }
+            for (_, _, run) in &mut sequence.sample_incomplete {
+                fill_run(run);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, LazyLock};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::input::format::LogFormat;
+    use crate::rules::{RuleSources, load};
+    use crate::scan::{Matcher, ScanOptions, scan_buffer};
+
+    static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
+        let loaded = load(&RuleSources::new(&[], false).expect("sources"))
+            .unwrap_or_else(|_| panic!("embedded pack loads"));
+        Matcher::new(Arc::new(loaded.pack))
+    });
+
+    /// Milestones of every kind of sequence (restarting start-ups, correlated
+    /// agent runs, per-pod streams), failures and tracebacks.
+    const LINES: &[&str] = &[
+        "INFO:__main__:Ops Agent Worker - Orchestrator Integration",
+        "INFO:__main__:Initialized Ops Agent Worker (Redis: redis://redis:6379)",
+        "INFO:__main__:✅ Connected to Orchestrator Redis queue",
+        "INFO:__main__:Initialized Ops Agent OODA Loop",
+        "INFO:__main__:✅ Supabase client initialized",
+        "INFO:__main__:✅ Registered with Governance (agent_id: 7df3)",
+        "INFO:__main__:✅ Subscribed to Orchestrator events",
+        "INFO:__main__:✅ Ops Agent Worker started successfully",
+        "INFO [run_id=a1] Agent pack loaded",
+        "INFO [run_id=a1] Execution started with input: {}",
+        "INFO [run_id=b2] Execution started with input: {}",
+        "INFO [run_id=a1] Step 1/3 completed: data_collection",
+        "INFO [run_id=b2] Execution completed successfully in 2.1s",
+        "INFO [run_id=a1] Execution completed successfully in 2.1s",
+        "ERROR [run_id=b2] Execution timeout exceeded (60s)",
+        "[pod/api-1/web] Worker __init__ started at 2026-01-14T08:31:02",
+        "[pod/api-2/web] Worker __init__ started at 2026-01-14T08:31:03",
+        "[pod/api-1/web] Worker started at 2026-01-14T08:31:04",
+        "[pod/api-2/web] Main loop entered",
+        "Traceback (most recent call last):",
+        "  File \"/app/a.py\", line 3, in <module>",
+        "ModuleNotFoundError: No module named 'orchestrator.persistence'",
+        "INFO:__main__:⚠️ Could not register with Governance (degraded mode)",
+        "2025-10-23T08:57:55.403Z ERROR redis.exceptions.ConnectionError: Connection reset by peer",
+    ];
+
+    fn matches_of(indices: &[usize]) -> Vec<LineMatch> {
+        let text: String = indices.iter().map(|&i| format!("{}\n", LINES[i % LINES.len()])).collect();
+        let mut matches = Vec::new();
+        let options = ScanOptions { chunk_size: usize::MAX / 2 };
+        scan_buffer(&MATCHER, text.as_bytes(), LogFormat::Text, options, &|m| m, &mut |m, _| {
+            matches.extend(m)
+        });
+        matches
+    }
+
+    fn fold(matches: &[LineMatch]) -> Summary {
+        Summary::fold(&MATCHER.pack, 0, "x.log", matches.to_vec())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// `merge(fold(A), fold(B)) == fold(A ++ B)` at every split point,
+        /// inside runs and between a restart and what follows it included.
+        #[test]
+        fn merging_folds_equals_folding_the_whole(indices in prop::collection::vec(0usize..64, 0..200), cut in any::<prop::sample::Index>()) {
+            let matches = matches_of(&indices);
+            let at = cut.index(matches.len() + 1);
+            let mut merged = fold(&matches[..at]);
+            merged.merge(fold(&matches[at..]));
+            prop_assert_eq!(merged, fold(&matches));
+        }
+
+        /// Merging is associative: three pieces merge the same either way.
+        #[test]
+        fn merging_is_associative(indices in prop::collection::vec(0usize..64, 0..150), a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
+            let matches = matches_of(&indices);
+            let (x, y) = {
+                let (p, q) = (a.index(matches.len() + 1), b.index(matches.len() + 1));
+                (p.min(q), p.max(q))
+            };
+            let (first, second, third) = (fold(&matches[..x]), fold(&matches[x..y]), fold(&matches[y..]));
+            let mut left = first.clone();
+            left.merge(second.clone());
+            left.merge(third.clone());
+            let mut right_tail = second;
+            right_tail.merge(third);
+            let mut right = first;
+            right.merge(right_tail);
+            prop_assert_eq!(left, right);
+        }
+    }
+
+    #[test]
+    fn an_empty_summary_is_the_identity() {
+        let matches = matches_of(&(0..LINES.len()).collect::<Vec<_>>());
+        let whole = fold(&matches);
+        let mut left = Summary::default();
+        left.merge(whole.clone());
+        let mut right = whole.clone();
+        right.merge(Summary::default());
+        assert_eq!(left, whole);
+        assert_eq!(right, whole);
+        assert!(whole.sequences.len() >= 3, "the corpus exercises several sequences");
+    }
+}

@@ -1,0 +1,259 @@
+//! The engine: a compiled rule pack and options, and the one way inputs
+//! (paths, readers, byte slices) become a [`Summary`] and a [`Report`]. The
+//! `scan` and `tail` commands and library callers all drive it; input
+//! ordering (which determinism depends on), the thread pool's work and
+//! redaction happen here, not in the callers.
+
+mod drive;
+mod sink;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::analyze::model::MatchLine;
+use crate::analyze::{InputProblem, ProblemKind, Report, analyze, summary::Summary};
+use crate::input::format::LogFormat;
+use crate::input::source::{Input, Opened, expand};
+use crate::report::redact::redact_report;
+use crate::rules::RulePack;
+use crate::scan::{Matcher, ScanOptions};
+pub(crate) use drive::{DriveOptions, Fold, Outcome, Sink, drive_input, drive_opened};
+pub(crate) use sink::{MatchSink, SummarySink};
+
+/// Whether regular files are memory-mapped.
+///
+/// Mapping is the fastest way to read a large file, but a mapped file that
+/// shrinks while it is read (log rotation with `copytruncate`) raises
+/// `SIGBUS`. [`MmapChoice::Guarded`] maps files and installs a process-wide
+/// `SIGBUS` handler that turns such a fault into a reported problem; it is
+/// the caller's choice because a handler is process-wide state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MmapChoice {
+    /// Read every file as a stream (no maps, no signal handler).
+    #[default]
+    Never,
+    /// Map regular files under the SIGBUS guard.
+    Guarded,
+}
+
+/// How the engine reads and reports.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The log format of every input; [`LogFormat::Auto`] detects it per input.
+    pub input_format: LogFormat,
+    /// Whether to memory-map regular files.
+    pub mmap: MmapChoice,
+    /// Scan inputs that look binary (NUL bytes in the first 8 KiB) instead
+    /// of skipping them.
+    pub binary: bool,
+    /// Mask secrets (tokens, keys, passwords in URLs) in reports.
+    pub redact: bool,
+    /// Bytes per parallel chunk; results never depend on it.
+    pub chunk_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            input_format: LogFormat::Auto,
+            mmap: MmapChoice::Never,
+            binary: false,
+            redact: true,
+            chunk_size: ScanOptions::default().chunk_size,
+        }
+    }
+}
+
+/// What scanning produced: the summary, and the inputs that could not be
+/// (fully) read or were skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// The bounded, mergeable summary of every input.
+    pub summary: Summary,
+    /// Inputs that could not be (fully) read, or were skipped.
+    pub problems: Vec<InputProblem>,
+}
+
+impl Scan {
+    /// Combines with the scan of the inputs that follow this one.
+    pub fn merge(&mut self, later: Scan) {
+        self.summary.merge(later.summary);
+        self.problems.extend(later.problems);
+    }
+}
+
+/// A rule pack compiled for matching, with options.
+///
+/// ```
+/// use faultline::{Engine, Options};
+///
+/// let engine = Engine::with_default_rules(Options::default()).expect("the embedded pack loads");
+/// let log = b"INFO starting\nModuleNotFoundError: No module named 'orchestrator.persistence'\n";
+/// let report = engine.report(&engine.scan_bytes("app.log", log));
+/// assert_eq!(report.root_causes[0].class, "module-not-found");
+/// ```
+pub struct Engine {
+    pack: Arc<RulePack>,
+    matcher: Matcher,
+    options: Options,
+}
+
+impl Engine {
+    /// An engine over a loaded rule pack.
+    pub fn new(pack: RulePack, options: Options) -> Engine {
+        let pack = Arc::new(pack);
+        Engine {
+            matcher: Matcher::new(Arc::clone(&pack)),
+            pack,
+            options,
+        }
+    }
+
+    /// An engine over the rule pack built into the binary.
+    pub fn with_default_rules(options: Options) -> Result<Engine, Vec<crate::rules::Diagnostic>> {
+        let sources = crate::rules::RuleSources::new(&[], false)?;
+        let loaded = crate::rules::load(&sources)?;
+        Ok(Engine::new(loaded.pack, options))
+    }
+
+    /// The rule pack.
+    pub fn pack(&self) -> &RulePack {
+        &self.pack
+    }
+
+    pub(crate) fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    pub(crate) fn drive_options(&self) -> DriveOptions {
+        DriveOptions {
+            format: self.options.input_format,
+            scan: ScanOptions {
+                chunk_size: self.options.chunk_size,
+            },
+            binary: self.options.binary,
+            mmap: self.options.mmap,
+        }
+    }
+
+    /// Scans files, directories (recursively), globs and `-` (stdin), in
+    /// parallel. Inputs are sorted and deduplicated first, so the result
+    /// does not depend on the order they were named in.
+    pub fn scan_paths<S: AsRef<str>>(&self, paths: &[S]) -> Scan {
+        self.scan_paths_with_progress(paths, &|_| {})
+    }
+
+    /// [`Engine::scan_paths`], calling `progress` with each batch of bytes read.
+    pub(crate) fn scan_paths_with_progress<S: AsRef<str>>(
+        &self,
+        paths: &[S],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Scan {
+        let (inputs, errors) = self.inputs(paths);
+        let scanned = inputs
+            .par_iter()
+            .enumerate()
+            .map(|(index, input)| {
+                let mut sink = SummarySink::new(&self.pack, progress);
+                let outcome = drive_input(
+                    &self.matcher,
+                    index as u32,
+                    input,
+                    self.drive_options(),
+                    &mut sink,
+                );
+                sink.finish(index as u32, &input.display(), outcome)
+            })
+            .reduce(Scan::default, |mut earlier, later| {
+                earlier.merge(later);
+                earlier
+            });
+        let mut scan = Scan {
+            summary: Summary::default(),
+            problems: errors,
+        };
+        scan.merge(scanned);
+        scan
+    }
+
+    /// Scans inputs one after the other (each still in parallel chunks),
+    /// handing every rule match to `print` in input order as its piece is
+    /// scanned: grep-like output in constant memory.
+    pub(crate) fn scan_paths_listing<S: AsRef<str>>(
+        &self,
+        paths: &[S],
+        progress: &(dyn Fn(u64) + Sync),
+        print: &mut dyn FnMut(Vec<MatchLine>),
+    ) -> Scan {
+        let (inputs, errors) = self.inputs(paths);
+        let mut scan = Scan {
+            summary: Summary::default(),
+            problems: errors,
+        };
+        for (index, input) in inputs.iter().enumerate() {
+            let mut sink = MatchSink::new(&self.pack, progress, &mut *print);
+            let outcome = drive_input(
+                &self.matcher,
+                index as u32,
+                input,
+                self.drive_options(),
+                &mut sink,
+            );
+            scan.merge(sink.finish(index as u32, &input.display(), outcome));
+        }
+        scan
+    }
+
+    /// Expands, sorts and deduplicates paths; problems for those that name nothing.
+    pub(crate) fn inputs<S: AsRef<str>>(&self, paths: &[S]) -> (Vec<Input>, Vec<InputProblem>) {
+        let args: Vec<String> = paths.iter().map(|p| p.as_ref().to_string()).collect();
+        let (mut inputs, errors) = expand(&args);
+        // The report must not depend on the order inputs were named in (nor on
+        // naming one twice): ties in the timeline are broken by input order.
+        inputs.sort();
+        inputs.dedup();
+        let problems = errors
+            .into_iter()
+            .map(|e| InputProblem {
+                path: e.path,
+                message: e.message,
+                kind: ProblemKind::Error,
+            })
+            .collect();
+        (inputs, problems)
+    }
+
+    /// Scans one stream (read in bounded blocks) named `name` in reports.
+    pub fn scan_reader(&self, name: &str, reader: impl Read + Send + 'static) -> Scan {
+        self.scan_opened(name, Opened::Stream(Box::new(reader)))
+    }
+
+    /// Scans bytes already in memory, named `name` in reports.
+    pub fn scan_bytes(&self, name: &str, bytes: &[u8]) -> Scan {
+        self.scan_opened(name, Opened::Bytes(bytes.to_vec()))
+    }
+
+    fn scan_opened(&self, name: &str, opened: Opened) -> Scan {
+        let mut sink = SummarySink::new(&self.pack, &|_| {});
+        let outcome = drive_opened(
+            &self.matcher,
+            0,
+            name,
+            opened,
+            self.drive_options(),
+            &mut sink,
+        );
+        sink.finish(0, name, outcome)
+    }
+
+    /// The report of a scan (secrets masked unless the options say not to).
+    pub fn report(&self, scan: &Scan) -> Report {
+        let mut report = analyze(&self.pack, &scan.summary, scan.problems.clone());
+        if self.options.redact {
+            redact_report(&mut report);
+        }
+        report
+    }
+}
