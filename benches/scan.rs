@@ -7,21 +7,19 @@
 //!     cargo bench --bench scan                 # everything
 //!     cargo bench --bench scan -- scan/default # one group
 //!
-//! Groups:
-//! - `scan`: prefilter + regex confirmation over the whole buffer with the
-//!   embedded pack (`scan_buffer`), all threads and one thread;
-//! - `prefilter`: only the Aho-Corasick candidate walk (no regex), one thread;
-//! - `chunk_size`: `scan_buffer` with 1 MiB vs 16 MiB chunks;
-//! - `rules`: `rules::load` of the embedded pack, and `Matcher::new`.
+//! Groups (all through the library's public API, as a caller would):
+//! - `scan`: the whole pipeline over the buffer with the embedded pack
+//!   (`Engine::scan_bytes`: prefilter, confirmation, the summary fold), all
+//!   threads and one thread;
+//! - `report`: building the report from the summary;
+//! - `chunk_size`: scanning with 1 MiB vs 16 MiB chunks;
+//! - `rules`: loading and compiling the embedded pack (`Engine::with_default_rules`).
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use faultline::input::format::LogFormat;
-use faultline::rules::{RuleSources, load};
-use faultline::scan::{CandidateCache, Matcher, ScanOptions, scan_buffer};
+use faultline::{Engine, Options};
 
 const CORPUS_BYTES: usize = 20 << 20;
 
@@ -216,15 +214,17 @@ fn corpus(size: usize, seed: u64) -> (Vec<u8>, usize) {
     (out.into_bytes(), incidents)
 }
 
-fn default_matcher() -> Matcher {
-    let loaded =
-        load(&RuleSources::new(&[], false).expect("embedded sources")).unwrap_or_else(|errors| {
-            panic!(
-                "the embedded rule pack does not load ({} errors); run `faultline rules lint`",
-                errors.len()
-            )
-        });
-    Matcher::new(Arc::new(loaded.pack))
+fn engine(chunk_size: usize) -> Engine {
+    Engine::with_default_rules(Options {
+        chunk_size,
+        ..Options::default()
+    })
+    .unwrap_or_else(|errors| {
+        panic!(
+            "the embedded rule pack does not load ({} errors); run `faultline rules lint`",
+            errors.len()
+        )
+    })
 }
 
 fn single_thread_pool() -> rayon::ThreadPool {
@@ -234,37 +234,18 @@ fn single_thread_pool() -> rayon::ThreadPool {
         .expect("rayon pool")
 }
 
-/// Walks every prefilter candidate (skipping to the end of its line), as
-/// `scan_range` does, without regex confirmation.
-fn prefilter_candidates(matcher: &Matcher, buf: &[u8]) -> usize {
-    let mut cache = CandidateCache::default();
-    let mut pos = 0;
-    let mut count = 0;
-    while let Some(candidate) = matcher.next_candidate(buf, pos, &mut cache) {
-        count += 1;
-        pos = memchr::memchr(b'\n', &buf[candidate..]).map_or(buf.len(), |i| candidate + i) + 1;
-        if pos >= buf.len() {
-            break;
-        }
-    }
-    count
-}
-
 fn benches(c: &mut Criterion) {
     let (buf, incidents) = corpus(CORPUS_BYTES, 7);
-    let matcher = default_matcher();
-    let options = ScanOptions::default();
-    let probe = scan_buffer(&matcher, &buf, LogFormat::Text, options);
+    let engine = engine(Options::default().chunk_size);
+    let probe = engine.report(&engine.scan_bytes("corpus.log", &buf));
     let one = single_thread_pool();
     eprintln!(
-        "corpus: {} bytes, {} lines, {} incidents injected; {} matches ({} rules, prefilter needles exact/folded {:?}, checks every line: {}); {} rayon threads",
+        "corpus: {} bytes, {} lines, {} incidents injected; {} matches ({} rules); {} rayon threads",
         buf.len(),
-        probe.lines,
+        probe.stats.lines,
         incidents,
-        probe.matches.len(),
-        matcher.pack.rules.len(),
-        matcher.needle_counts(),
-        matcher.checks_every_line(),
+        probe.stats.matches,
+        probe.stats.rules,
         rayon::current_num_threads(),
     );
 
@@ -275,35 +256,21 @@ fn benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Bytes(buf.len() as u64));
     group.bench_function("default_pack/all_threads", |b| {
-        b.iter(|| {
-            black_box(
-                scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options)
-                    .matches
-                    .len(),
-            )
-        })
+        b.iter(|| black_box(engine.scan_bytes("corpus.log", black_box(&buf))))
     });
     group.bench_function("default_pack/1_thread", |b| {
-        b.iter(|| {
-            one.install(|| {
-                black_box(
-                    scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options)
-                        .matches
-                        .len(),
-                )
-            })
-        })
+        b.iter(|| one.install(|| black_box(engine.scan_bytes("corpus.log", black_box(&buf)))))
     });
     group.finish();
 
-    let mut group = c.benchmark_group("prefilter");
+    let scan = engine.scan_bytes("corpus.log", &buf);
+    let mut group = c.benchmark_group("report");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    group.throughput(Throughput::Bytes(buf.len() as u64));
-    group.bench_function("candidates/1_thread", |b| {
-        b.iter(|| black_box(prefilter_candidates(&matcher, black_box(&buf))))
+    group.bench_function("from_summary", |b| {
+        b.iter(|| black_box(engine.report(black_box(&scan)).findings.len()))
     });
     group.finish();
 
@@ -314,20 +281,10 @@ fn benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Bytes(buf.len() as u64));
     for (label, chunk_size) in [("1MiB", 1usize << 20), ("16MiB", 16 << 20)] {
-        let options = ScanOptions { chunk_size };
-        group.bench_with_input(
-            BenchmarkId::new("all_threads", label),
-            &options,
-            |b, &options| {
-                b.iter(|| {
-                    black_box(
-                        scan_buffer(&matcher, black_box(&buf), LogFormat::Text, options)
-                            .matches
-                            .len(),
-                    )
-                })
-            },
-        );
+        let chunked = self::engine(chunk_size);
+        group.bench_with_input(BenchmarkId::new("all_threads", label), &chunked, |b, chunked| {
+            b.iter(|| black_box(chunked.scan_bytes("corpus.log", black_box(&buf))))
+        });
     }
     group.finish();
 
@@ -336,19 +293,8 @@ fn benches(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    group.bench_function("load_embedded", |b| {
-        b.iter(|| {
-            let sources = RuleSources::new(&[], false).expect("embedded sources");
-            black_box(load(&sources).map(|l| l.pack.rules.len()).unwrap_or(0))
-        })
-    });
-    let pack = Arc::new(
-        load(&RuleSources::new(&[], false).expect("embedded sources"))
-            .unwrap_or_else(|_| panic!("pack loads"))
-            .pack,
-    );
-    group.bench_function("matcher_new", |b| {
-        b.iter(|| black_box(Matcher::new(pack.clone()).needle_counts()))
+    group.bench_function("load_and_compile_embedded", |b| {
+        b.iter(|| black_box(self::engine(1 << 20).pack().rules.len()))
     });
     group.finish();
 }

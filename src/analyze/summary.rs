@@ -33,9 +33,14 @@ pub(crate) const MAX_VALUES: usize = 16;
 const MAX_ORIGINS: usize = 256;
 /// Finished runs sampled per sequence and outcome (completed / not).
 pub(crate) const RUN_SAMPLES: usize = 25;
-/// Correlation keys tracked per sequence before finished ones are folded
-/// into counters.
-const MAX_KEYS: usize = 4096;
+/// A run of a correlated sequence (one key per run id, so no bound on how
+/// many) is closed once this many reading positions of its input passed
+/// without a milestone of its own: it is counted, sampled, and no longer
+/// tracked. Defined on positions, so the result never depends on how the
+/// input was split; runs keyed by stream are never closed this way.
+pub(crate) const RUN_WINDOW: u64 = 100_000;
+/// Keys held before stale ones are looked for (again at every power of two).
+const SWEEP_FROM: usize = 4096;
 /// Lines kept after a run's last milestone.
 pub(crate) const CONTEXT_LINES: usize = 8;
 
@@ -350,10 +355,21 @@ pub(crate) enum Tracked {
     Open(Run),
     /// Completed: every step reached, so later milestones of the run change
     /// nothing; it was offered to the sample when it completed.
-    Done { last_at: (u32, u64), steps: usize },
+    Done {
+        first_at: (u32, u64),
+        last_at: (u32, u64),
+        steps: usize,
+    },
 }
 
 impl Tracked {
+    fn first_at(&self) -> (u32, u64) {
+        match self {
+            Tracked::Open(run) => run.marks().map(|(_, m)| m.at()).min().unwrap_or((0, 0)),
+            Tracked::Done { first_at, .. } => *first_at,
+        }
+    }
+
     fn last_at(&self) -> (u32, u64) {
         match self {
             Tracked::Open(run) => run.last_mark().at(),
@@ -373,6 +389,26 @@ pub(crate) struct KeyRuns {
     pub last: Option<Tracked>,
 }
 
+impl KeyRuns {
+    /// Where this key's first milestone in the piece is.
+    fn first_at(&self) -> Option<(u32, u64)> {
+        let front = self.front.as_ref().and_then(|run| run.marks().map(|(_, m)| m.at()).min());
+        front.or_else(|| self.last.as_ref().map(Tracked::first_at))
+    }
+
+    /// Where this key's last milestone in the piece is.
+    fn last_at(&self) -> Option<(u32, u64)> {
+        let front = self.front.as_ref().map(|run| run.last_mark().at());
+        let last = self.last.as_ref().map(Tracked::last_at);
+        front.max(last)
+    }
+}
+
+/// Whether a run last seen at `last` is closed by the time `now` is read.
+fn stale(last: (u32, u64), now: (u32, u64)) -> bool {
+    last.0 == now.0 && last.1.saturating_add(RUN_WINDOW) < now.1
+}
+
 /// A finished run kept as an example, ordered by start, then key.
 pub(crate) type Sampled = (Order, String, Run);
 
@@ -385,8 +421,14 @@ pub(crate) struct SequenceSummary {
     pub restarted: u64,
     /// Runs closed by a restart, by the first step they missed.
     pub restarted_at: BTreeMap<usize, u64>,
-    /// Incomplete runs no longer tracked because too many keys were open.
+    /// Incomplete runs no longer tracked: [`RUN_WINDOW`] positions passed
+    /// without a milestone of theirs.
     pub untracked: u64,
+    /// Whether runs are keyed by a correlation value (and so can be closed
+    /// by [`RUN_WINDOW`]).
+    pub correlated: bool,
+    /// The last milestone read, per the reading position.
+    pub end: Option<(u32, u64)>,
     /// The earliest completed and incomplete finished runs.
     pub sample_complete: Vec<Sampled>,
     pub sample_incomplete: Vec<Sampled>,
@@ -429,12 +471,17 @@ impl SequenceSummary {
             Tracked::Open(mut run) if run.complete() => {
                 run.drop_stale_contexts();
                 let last_at = run.last_mark().at();
+                let first_at = run.marks().map(|(_, m)| m.at()).min().unwrap_or(last_at);
                 let steps = run.steps.len();
                 offer(
                     &mut self.sample_complete,
                     (run.first(), key.to_string(), run),
                 );
-                Tracked::Done { last_at, steps }
+                Tracked::Done {
+                    first_at,
+                    last_at,
+                    steps,
+                }
             }
             Tracked::Open(mut run) => {
                 run.drop_stale_contexts();
@@ -446,7 +493,14 @@ impl SequenceSummary {
 
     fn add(&mut self, spec: &Sequence, key: String, step: usize, mark: Mark, context: Context) {
         let steps = spec.milestones.len();
+        let at = mark.at();
+        self.correlated = spec.correlate.is_some();
+        self.end = self.end.max(Some(at));
         let mut runs = self.keys.remove(&key).unwrap_or_default();
+        if self.correlated && runs.last_at().is_some_and(|last| stale(last, at)) {
+            self.retire(&key, runs);
+            runs = KeyRuns::default();
+        }
         if step == 0 && spec.restart {
             if let Some(previous) = runs.last.take() {
                 self.close(&key, previous, true);
@@ -467,7 +521,45 @@ impl SequenceSummary {
             }
         }
         self.keys.insert(key, runs);
-        self.limit_keys();
+        if self.keys.len() >= SWEEP_FROM && self.keys.len().is_power_of_two() {
+            self.sweep();
+        }
+    }
+
+    /// Closes a key's runs for good: it will not be extended.
+    fn retire(&mut self, key: &str, runs: KeyRuns) {
+        if let Some(mut front) = runs.front {
+            let closed_by_restart = runs.last.is_some();
+            if front.complete() {
+                let done = self.settle(key, Tracked::Open(front));
+                self.close(key, done, false);
+            } else {
+                front.drop_stale_contexts();
+                self.close(key, Tracked::Open(front), closed_by_restart);
+            }
+        }
+        if let Some(last) = runs.last {
+            self.close(key, last, false);
+        }
+    }
+
+    /// Retires every key that [`RUN_WINDOW`] positions passed without a
+    /// milestone of its own.
+    fn sweep(&mut self) {
+        let Some(end) = self.end.filter(|_| self.correlated) else {
+            return;
+        };
+        let stale_keys: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|(_, runs)| runs.last_at().is_some_and(|last| stale(last, end)))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale_keys {
+            if let Some(runs) = self.keys.remove(&key) {
+                self.retire(&key, runs);
+            }
+        }
     }
 
     fn merge(&mut self, other: SequenceSummary) {
@@ -483,8 +575,17 @@ impl SequenceSummary {
         for entry in other.sample_incomplete {
             offer(&mut self.sample_incomplete, entry);
         }
+        self.correlated |= other.correlated;
+        self.end = self.end.max(other.end);
         for (key, later) in other.keys {
             let mut runs = self.keys.remove(&key).unwrap_or_default();
+            if let (Some(last), Some(next)) = (runs.last_at(), later.first_at())
+                && self.correlated
+                && stale(last, next)
+            {
+                self.retire(&key, runs);
+                runs = KeyRuns::default();
+            }
             if let Some(front) = later.front {
                 match runs.last.take() {
                     Some(Tracked::Open(mut run)) => {
@@ -506,30 +607,7 @@ impl SequenceSummary {
             }
             self.keys.insert(key, runs);
         }
-        self.limit_keys();
-    }
-
-    /// Past twice [`MAX_KEYS`] keys, the least recently active keys that
-    /// nothing earlier can extend (no front) are closed, down to MAX_KEYS.
-    fn limit_keys(&mut self) {
-        if self.keys.len() <= 2 * MAX_KEYS {
-            return;
-        }
-        let mut candidates: Vec<((u32, u64), String)> = self
-            .keys
-            .iter()
-            .filter(|(_, runs)| runs.front.is_none())
-            .filter_map(|(key, runs)| Some((runs.last.as_ref()?.last_at(), key.clone())))
-            .collect();
-        candidates.sort();
-        let excess = self.keys.len() - MAX_KEYS;
-        for (_, key) in candidates.into_iter().take(excess) {
-            if let Some(runs) = self.keys.remove(&key)
-                && let Some(last) = runs.last
-            {
-                self.close(&key, last, false);
-            }
-        }
+        self.sweep();
     }
 }
 
@@ -594,6 +672,9 @@ impl Summary {
         let mut summary = Summary::default();
         for m in matches {
             summary.add(pack, input, path, m);
+        }
+        for sequence in summary.sequences.values_mut() {
+            sequence.sweep();
         }
         summary
     }

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::io::Read;
 
+use rayon::prelude::*;
+
 use crate::input::document::{self, Record};
 use crate::input::format::{LogFormat, detect};
 use crate::input::source::{Input, Opened, io_message, open, peek};
@@ -232,8 +234,14 @@ fn drive_stream<S: Sink>(
     let folder = sink.folder();
     let mut reported = 0;
     scan_reader(matcher, reader, format, options.scan, &mut |block: Block<'_>| {
-        let part = folder.fold(index, path, block.matches);
-        sink.consume(part);
+        let parts: Vec<_> = block
+            .pieces
+            .into_par_iter()
+            .map(|matches| folder.fold(index, path, matches))
+            .collect();
+        for part in parts {
+            sink.consume(part);
+        }
         let (held, base, eof) = (block.held, block.base, block.eof);
         sink.context(index, &|from, count| lines_from(held, base, from, count, eof), eof);
         let read = base + held.len() as u64;

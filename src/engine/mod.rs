@@ -127,12 +127,16 @@ impl Engine {
         &self.matcher
     }
 
+    pub(crate) fn scan_options(&self) -> ScanOptions {
+        ScanOptions {
+            chunk_size: self.options.chunk_size,
+        }
+    }
+
     pub(crate) fn drive_options(&self) -> DriveOptions {
         DriveOptions {
             format: self.options.input_format,
-            scan: ScanOptions {
-                chunk_size: self.options.chunk_size,
-            },
+            scan: self.scan_options(),
             binary: self.options.binary,
             mmap: self.options.mmap,
         }

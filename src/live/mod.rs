@@ -128,7 +128,7 @@ impl<'e> Session<'e> {
             input: self.next_input,
             path: path.to_string(),
             format: self.input_format,
-            scan: Incremental::new(offset, lines),
+            scan: Incremental::new(offset, lines, self.engine.scan_options()),
             replay,
         };
         self.next_input += 1;
@@ -169,15 +169,13 @@ impl<'e> Session<'e> {
         let engine = self.engine;
         let (input, format) = (stream.input, stream.format);
         let path = stream.path.clone();
-        let mut matches: Vec<LineMatch> = Vec::new();
         let mut summary = std::mem::take(&mut self.scan.summary);
         stream
             .scan
             .push(engine.matcher(), format, data, eof, &mut |block: Block<'_>| {
-                matches = block.matches;
                 let (held, base, eof) = (block.held, block.base, block.eof);
                 // Matches are folded first, so their own context is read now too.
-                for m in std::mem::take(&mut matches) {
+                for m in block.pieces.into_iter().flatten() {
                     self.handle_match(&mut summary, input, &path, m);
                 }
                 summary.read_context(

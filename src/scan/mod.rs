@@ -84,8 +84,8 @@ pub(crate) fn scan_buffer<T: Send>(
     fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
     consume: &mut dyn FnMut(T, u64),
 ) -> Totals {
-    let chunks = chunk_bounds(buf, options.chunk_size.max(1));
-    let window = rayon::current_num_threads().max(1) * 4;
+    let chunks = chunk_bounds(buf, 0..buf.len(), options.chunk_size);
+    let window = window();
     let mut lines = 0u64;
     for group in chunks.chunks(window) {
         let scanned: Vec<(Vec<LineMatch>, u64)> = group
@@ -115,16 +115,27 @@ pub(crate) fn scan_buffer<T: Send>(
     }
 }
 
-/// Splits `buf` into ranges of about `size` bytes, each ending after a newline.
-fn chunk_bounds(buf: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
+/// Chunks searched at once: enough to keep every thread busy, few enough
+/// to bound memory.
+fn window() -> usize {
+    rayon::current_num_threads().max(1) * 4
+}
+
+/// Splits `buf[range]` into ranges of about `size` bytes, each ending after
+/// a newline (or at the range's end).
+fn chunk_bounds(
+    buf: &[u8],
+    range: std::ops::Range<usize>,
+    size: usize,
+) -> Vec<std::ops::Range<usize>> {
     let mut bounds = Vec::new();
-    let mut start = 0;
-    while start < buf.len() {
-        let target = start.saturating_add(size).min(buf.len());
-        let end = if target >= buf.len() {
-            buf.len()
+    let mut start = range.start;
+    while start < range.end {
+        let target = start.saturating_add(size.max(1)).min(range.end);
+        let end = if target >= range.end {
+            range.end
         } else {
-            memchr::memchr(b'\n', &buf[target..]).map_or(buf.len(), |i| target + i + 1)
+            memchr::memchr(b'\n', &buf[target..range.end]).map_or(range.end, |i| target + i + 1)
         };
         bounds.push(start..end);
         start = end;
@@ -137,7 +148,9 @@ fn chunk_bounds(buf: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
 /// starting at file offset `base`) so lines after a match can be read
 /// before they are dropped.
 pub(crate) struct Block<'a> {
-    pub matches: Vec<LineMatch>,
+    /// The matches, one list per chunk searched (in order), so that they
+    /// can be folded in parallel.
+    pub pieces: Vec<Vec<LineMatch>>,
     pub held: &'a [u8],
     pub base: u64,
     pub eof: bool,
@@ -158,16 +171,19 @@ pub(crate) struct Incremental {
     /// File offset of `buf[0]`.
     base: u64,
     totals: Totals,
+    /// Bytes per chunk searched in parallel within one piece.
+    chunk_size: usize,
 }
 
 impl Incremental {
     /// Starts at file offset `offset`, after `lines` lines.
-    pub(crate) fn new(offset: u64, lines: u64) -> Incremental {
+    pub(crate) fn new(offset: u64, lines: u64, options: ScanOptions) -> Incremental {
         Incremental {
             buf: Vec::new(),
             context_len: 0,
             base: offset,
             totals: Totals { lines, bytes: 0 },
+            chunk_size: options.chunk_size,
         }
     }
 
@@ -205,10 +221,14 @@ impl Incremental {
                 end = start;
             }
         }
-        let mut matches = Vec::new();
-        if end > context_len {
-            let (found, newlines) = scan_range(matcher, &self.buf, context_len..end, end, format);
-            matches = found;
+        let buf = &self.buf;
+        let scanned: Vec<(Vec<LineMatch>, u64)> =
+            chunk_bounds(buf, context_len..end, self.chunk_size)
+                .into_par_iter()
+                .map(|range| scan_range(matcher, buf, range, end, format))
+                .collect();
+        let mut pieces = Vec::with_capacity(scanned.len());
+        for (mut matches, newlines) in scanned {
             for m in &mut matches {
                 m.line += self.totals.lines;
                 m.seq += self.totals.lines;
@@ -216,12 +236,13 @@ impl Incremental {
                 m.end += self.base;
             }
             self.totals.lines += newlines;
-            if eof && self.buf[..end].last().is_some_and(|&b| b != b'\n') {
-                self.totals.lines += 1;
-            }
+            pieces.push(matches);
+        }
+        if eof && end > context_len && self.buf[..end].last().is_some_and(|&b| b != b'\n') {
+            self.totals.lines += 1;
         }
         consume(Block {
-            matches,
+            pieces,
             held: &self.buf,
             base: self.base,
             eof,
@@ -267,9 +288,13 @@ pub(crate) fn scan_reader(
     options: ScanOptions,
     consume: &mut dyn FnMut(Block<'_>),
 ) -> (Totals, Option<std::io::Error>) {
-    let block_size = options.chunk_size.clamp(64 << 10, 64 << 20);
+    // A window of chunks per read, so that they are searched in parallel.
+    let block_size = options
+        .chunk_size
+        .saturating_mul(window())
+        .clamp(64 << 10, 256 << 20);
     let mut block = vec![0u8; block_size];
-    let mut scan = Incremental::new(0, 0);
+    let mut scan = Incremental::new(0, 0, options);
     loop {
         let mut filled = 0;
         let mut error = None;
