@@ -2,17 +2,48 @@
 //! Datadog log exports in parallel, and explain the root cause against the
 //! service's expected startup sequence.
 //!
-//! The pipeline runs one way: [`input`] → [`scan`] → [`analyze`] → [`report`],
-//! with [`rules`] feeding scan and analyze.
+//! The library is one [`Engine`]: a compiled rule pack and [`Options`]. It
+//! turns paths, readers or byte slices into a [`Scan`], whose [`Summary`]
+//! is bounded whatever the input size and merges with the summaries of
+//! other inputs ([`Summary::merge`]), and renders a [`Report`].
+//!
+//! ```no_run
+//! use faultline::{Engine, MmapChoice, Options};
+//!
+//! let engine = Engine::with_default_rules(Options {
+//!     mmap: MmapChoice::Guarded,
+//!     ..Options::default()
+//! })
+//! .expect("the embedded rule pack loads");
+//! let scan = engine.scan_paths(&["incident/"]);
+//! let report = engine.report(&scan);
+//! if let Some(cause) = report.root_causes.first() {
+//!     println!("{}: {}", cause.class, cause.explanation);
+//! }
+//! ```
+//!
+//! Inside, the pipeline runs one way: input (sources and formats) → scan
+//! (prefilter and confirmation, several drivers over one core) → analyze
+//! (the summary, then the report) → report (renderers), with the rules
+//! feeding scan and analyze.
+#![deny(missing_docs)]
 
-pub mod analyze;
+mod analyze;
+#[doc(hidden)]
 pub mod cli;
-pub mod engine;
-pub mod input;
-pub(crate) mod live;
-pub mod report;
-pub mod rules;
-pub mod scan;
+mod engine;
+mod input;
+mod live;
+mod report;
+mod rules;
+mod scan;
 
+pub use analyze::model::{
+    Evidence, Finding, InputProblem, Location, Placement, ProblemKind, Report, RootCause, Run,
+    RunStatus, SequenceReport, Stats, Step,
+};
 pub use analyze::summary::Summary;
 pub use engine::{Engine, MmapChoice, Options, Scan};
+pub use input::format::LogFormat;
+pub use input::meta::Origin;
+pub use rules::{CLASSES, Diagnostic, RulePack, Severity};

@@ -145,7 +145,7 @@ fn rules_list_json_has_complete_patterns_usable_by_other_tools() {
             regex::Regex::new(p.as_str().expect("string"))
                 .expect("each pattern is a complete regex");
         }
-        assert!(faultline::rules::CLASSES.contains(&rule["class"].as_str().expect("class")));
+        assert!(faultline::CLASSES.contains(&rule["class"].as_str().expect("class")));
     }
 }
 

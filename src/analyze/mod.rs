@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::rules::{RulePack, Severity};
 pub use model::*;
-use summary::{
-    Mark, Order, Run as Tracing, RuleSummary, Summary, Tracked, correlation_value,
-};
+use summary::{Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked, correlation_value};
 
 /// A run as the report sees it.
 struct RunView<'a> {
@@ -119,7 +117,10 @@ fn in_scope(pack: &RulePack, view: &RunView, mark: &Mark) -> bool {
     if let Some(name) = &spec.correlate {
         return correlation_value(name, &mark.captures, &mark.text) == Some(view.key);
     }
-    let first = view.run.mark(view.run.entry()).unwrap_or_else(|| view.run.last_mark());
+    let first = view
+        .run
+        .mark(view.run.entry())
+        .unwrap_or_else(|| view.run.last_mark());
     if !first.origin.is_empty() && !mark.origin.is_empty() {
         return first.origin == mark.origin;
     }
@@ -252,9 +253,9 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
     let resolved: HashMap<String, String> = explained_by
         .iter()
         .filter(|(symptom, cause)| {
-            explained_by.get(*cause).is_none_or(|back| {
-                back != *symptom || first_order(cause) < first_order(symptom)
-            })
+            explained_by
+                .get(*cause)
+                .is_none_or(|back| back != *symptom || first_order(cause) < first_order(symptom))
         })
         .map(|(s, c)| (s.clone(), c.clone()))
         .collect();
@@ -439,7 +440,6 @@ fn chain(
     chain
 }
 
-
 fn sequence_reports(
     pack: &RulePack,
     summary: &Summary,
@@ -505,16 +505,21 @@ fn sequence_reports(
         candidates.truncate(MAX_RUNS_SHOWN);
         candidates.sort_by_key(|(r, _)| *r);
         let started = candidates.first().map(|&(r, _)| views[r].run.first());
-        reports.push((started, SequenceReport {
-            id: spec.id.clone(),
-            title: spec.title.clone(),
-            total_runs: total,
-            completed_runs: completed,
-            runs: candidates
-                .into_iter()
-                .map(|(r, status)| run_report(pack, summary, &views[r], status, stall_rules.get(&r)))
-                .collect(),
-        }));
+        reports.push((
+            started,
+            SequenceReport {
+                id: spec.id.clone(),
+                title: spec.title.clone(),
+                total_runs: total,
+                completed_runs: completed,
+                runs: candidates
+                    .into_iter()
+                    .map(|(r, status)| {
+                        run_report(pack, summary, &views[r], status, stall_rules.get(&r))
+                    })
+                    .collect(),
+            },
+        ));
     }
     // Sequences in the order their first run started.
     reports.sort_by_key(|(started, _)| *started);

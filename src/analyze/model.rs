@@ -1,6 +1,6 @@
-//! The report model: the one serde structure every renderer renders and the
-//! JSON contract of DESIGN.md (`root_causes`, `findings`, `sequences`,
-//! `stats`). Field names are stable.
+//! The report model: the one serde structure every renderer renders, and
+//! the JSON contract (`root_causes`, `findings`, `sequences`, `problems`,
+//! `stats`; documented in `docs/json.md`). Field names are stable.
 
 use std::collections::BTreeMap;
 
@@ -12,16 +12,22 @@ use crate::rules::Severity;
 /// A place in the input.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
+    /// The input as named on the command line (`<stdin>` for stdin).
     pub path: String,
+    /// 1-based line.
     pub line: u64,
 }
 
 /// A matched line shown as evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
+    /// The input as named on the command line.
     pub path: String,
+    /// 1-based line where the event starts.
     pub line: u64,
+    /// The message, wrappers removed (long lines clipped around the match).
     pub text: String,
+    /// The line's own timestamp (RFC 3339; year-less stamps as written).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
     /// The stream the line came from (pod, container, service, host), as
@@ -36,7 +42,9 @@ pub struct Evidence {
 /// Where a finding sits against a sequence run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Placement {
+    /// The sequence's id.
     pub sequence: String,
+    /// Which run of it (1-based, in start order).
     pub run: usize,
     /// The last milestone reached before the finding (None: before the first).
     pub after: Option<String>,
@@ -47,17 +55,26 @@ pub struct Placement {
 /// All matches of one rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// The rule's id.
     pub rule: String,
+    /// The rule's title.
     pub title: String,
+    /// The rule's failure class.
     pub class: String,
+    /// The rule's severity.
     pub severity: Severity,
+    /// How many lines matched.
     pub count: u64,
+    /// The first match on the timeline.
     pub first: Location,
+    /// The last match on the timeline.
     pub last: Location,
+    /// When the first match was written, if its line says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
     /// The rule's explanation with the first match's captures filled in.
     pub explanation: String,
+    /// What the first match captured (named groups of the rule's pattern).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub captures: BTreeMap<String, String>,
     /// Captures that took more than one value, with up to 16 distinct
@@ -69,6 +86,7 @@ pub struct Finding {
     /// The finding this one is a symptom of, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explained_by: Option<String>,
+    /// Where the first match sits against each sequence run it belongs to.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub placements: Vec<Placement>,
 }
@@ -76,11 +94,17 @@ pub struct Finding {
 /// A finding no other finding explains, ranked as a cause of the incident.
 #[derive(Debug, Clone, Serialize)]
 pub struct RootCause {
+    /// The rule's id.
     pub rule: String,
+    /// The rule's title.
     pub title: String,
+    /// The rule's failure class.
     pub class: String,
+    /// The worst severity among the cause and what it explains.
     pub severity: Severity,
+    /// The rule's explanation, captures filled in.
     pub explanation: String,
+    /// The first matches.
     pub evidence: Vec<Evidence>,
     /// Rule ids of the findings this cause explains.
     pub symptoms: Vec<String>,
@@ -90,14 +114,18 @@ pub struct RootCause {
     /// Whether it sits where a sequence stalled (after the last milestone
     /// reached, before the first missing).
     pub in_stall_window: bool,
+    /// What to do about it.
     pub remediation: String,
+    /// Documentation to read (URLs, or a runbook's title and section).
     pub references: Vec<String>,
 }
 
 /// A milestone of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    /// The milestone's id.
     pub id: String,
+    /// The milestone's title.
     pub title: String,
     /// Where it was reached; None if not reached.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,8 +136,11 @@ pub struct Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
+    /// Every milestone reached.
     Completed,
+    /// Stopped short: restarted, failed, or went quiet while the log went on.
     Stalled,
+    /// Not complete, but nothing says it stopped (the log may just end).
     Running,
 }
 
@@ -119,12 +150,16 @@ pub struct Run {
     /// The correlation value (e.g. the run id), if the sequence has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The milestones reached, in sequence order.
     pub reached: Vec<String>,
+    /// The first milestone after the run's entry that was not reached.
     pub first_missing: Option<String>,
     /// Milestones reached while an earlier one was still missing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub out_of_order: Vec<String>,
+    /// How the run ended.
     pub status: RunStatus,
+    /// Every milestone, reached or not.
     pub steps: Vec<Step>,
     /// Rule ids of findings after the last milestone reached and before the
     /// first missing one.
@@ -138,10 +173,13 @@ pub struct Run {
 /// A sequence and its runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct SequenceReport {
+    /// The sequence's id.
     pub id: String,
+    /// The sequence's title.
     pub title: String,
-    /// Runs seen in all, and how many of them completed.
+    /// Runs seen in all.
     pub total_runs: u64,
+    /// How many of them completed.
     pub completed_runs: u64,
     /// The runs, at most [`MAX_RUNS_SHOWN`]: incomplete runs first, in order.
     pub runs: Vec<Run>,
@@ -153,8 +191,11 @@ pub const MAX_RUNS_SHOWN: usize = 25;
 /// An input that could not be read (fully) or was skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputProblem {
+    /// The input as named.
     pub path: String,
+    /// What went wrong.
     pub message: String,
+    /// An error (exit 2) or a skipped input.
     pub kind: ProblemKind,
 }
 
@@ -181,11 +222,17 @@ impl ProblemKind {
 /// Totals.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
+    /// Inputs scanned.
     pub files: usize,
+    /// Bytes read.
     pub bytes: u64,
+    /// Lines read.
     pub lines: u64,
+    /// Rule and milestone matches.
     pub matches: u64,
+    /// Rules in the pack.
     pub rules: usize,
+    /// Wall time, when asked for (`--timing`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
 }
@@ -193,14 +240,19 @@ pub struct Stats {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The causes, best first.
     pub root_causes: Vec<RootCause>,
+    /// Every rule that matched, first seen first.
     pub findings: Vec<Finding>,
+    /// The expected sequences and their runs.
     pub sequences: Vec<SequenceReport>,
     /// Set when sequences stalled or errors occurred and no signature of
     /// severity error or above explains them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict_note: Option<String>,
+    /// Inputs that could not be (fully) read, or were skipped.
     pub problems: Vec<InputProblem>,
+    /// Totals.
     pub stats: Stats,
 }
 
@@ -213,7 +265,7 @@ impl Report {
 
 /// One rule match, for grep-like listings (`scan --matches`).
 #[derive(Debug, Clone, Serialize)]
-pub struct MatchLine {
+pub(crate) struct MatchLine {
     pub path: String,
     pub line: u64,
     pub rule: String,

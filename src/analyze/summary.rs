@@ -38,7 +38,7 @@ pub(crate) const RUN_SAMPLES: usize = 25;
 /// without a milestone of its own: it is counted, sampled, and no longer
 /// tracked. Defined on positions, so the result never depends on how the
 /// input was split; runs keyed by stream are never closed this way.
-pub(crate) const RUN_WINDOW: u64 = 100_000;
+pub(crate) const RUN_WINDOW: u64 = 50_000;
 /// Keys held before stale ones are looked for (again at every power of two).
 const SWEEP_FROM: usize = 4096;
 /// Lines kept after a run's last milestone.
@@ -230,7 +230,9 @@ pub(crate) enum Context {
 /// and what followed that match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Run {
-    pub steps: Vec<Option<(Mark, Context)>>,
+    /// Boxed: most runs reach few of their steps, and an empty slot then
+    /// costs a pointer, not a mark.
+    pub steps: Vec<Option<Box<(Mark, Context)>>>,
     /// Closed by a restart before completing.
     pub restarted: bool,
 }
@@ -241,7 +243,7 @@ impl Run {
             steps: vec![None; steps],
             restarted: false,
         };
-        run.steps[step] = Some((mark, context));
+        run.steps[step] = Some(Box::new((mark, context)));
         run
     }
 
@@ -249,12 +251,12 @@ impl Run {
         self.steps
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|(m, _)| (i, m)))
+            .filter_map(|(i, s)| s.as_deref().map(|(m, _)| (i, m)))
     }
 
     /// The mark that reached `step`, if it was reached.
     pub fn mark(&self, step: usize) -> Option<&Mark> {
-        self.steps[step].as_ref().map(|(m, _)| m)
+        self.steps[step].as_deref().map(|(m, _)| m)
     }
 
     /// The first step reached (where the log picked the run up).
@@ -286,17 +288,20 @@ impl Run {
 
     /// The step reached last in reading order: where a stall is.
     pub fn latest(&self) -> usize {
-        self.marks().max_by_key(|(_, m)| m.at()).map_or(0, |(i, _)| i)
+        self.marks()
+            .max_by_key(|(_, m)| m.at())
+            .map_or(0, |(i, _)| i)
     }
 
     /// The milestone reached last.
     pub fn last_mark(&self) -> &Mark {
-        self.mark(self.latest()).unwrap_or_else(|| unreachable!("a run has a milestone"))
+        self.mark(self.latest())
+            .unwrap_or_else(|| unreachable!("a run has a milestone"))
     }
 
     /// The lines after the last milestone, as far as they were read.
     pub fn context(&self) -> &[String] {
-        match self.steps[self.latest()].as_ref().map(|(_, c)| c) {
+        match self.steps[self.latest()].as_deref().map(|(_, c)| c) {
             Some(Context::Lines(lines)) => lines,
             Some(Context::Pending { got, .. }) => got,
             _ => &[],
@@ -306,7 +311,7 @@ impl Run {
     /// Records a milestone of this run (a step reached again keeps its first match).
     fn reach(&mut self, step: usize, mark: Mark, context: Context) {
         if self.steps[step].is_none() {
-            self.steps[step] = Some((mark, context));
+            self.steps[step] = Some(Box::new((mark, context)));
         }
     }
 
@@ -324,10 +329,10 @@ impl Run {
     fn drop_stale_contexts(&mut self) {
         let latest = self.latest();
         for (step, reached) in self.steps.iter_mut().enumerate() {
-            if let Some((_, context)) = reached
+            if let Some(reached) = reached
                 && step != latest
             {
-                *context = Context::Dropped;
+                reached.1 = Context::Dropped;
             }
         }
     }
@@ -340,7 +345,7 @@ impl Run {
                 self.steps[step + 1..]
                     .iter()
                     .flatten()
-                    .any(|(later, _)| later.at() < mark.at())
+                    .any(|later| later.0.at() < mark.at())
             })
             .map(|(step, mark)| (mark.at(), step))
             .collect();
@@ -392,7 +397,10 @@ pub(crate) struct KeyRuns {
 impl KeyRuns {
     /// Where this key's first milestone in the piece is.
     fn first_at(&self) -> Option<(u32, u64)> {
-        let front = self.front.as_ref().and_then(|run| run.marks().map(|(_, m)| m.at()).min());
+        let front = self
+            .front
+            .as_ref()
+            .and_then(|run| run.marks().map(|(_, m)| m.at()).min());
         front.or_else(|| self.last.as_ref().map(Tracked::first_at))
     }
 
@@ -668,7 +676,12 @@ pub(crate) fn correlation_value<'a>(
 impl Summary {
     /// Folds the matches of one piece of input `input` (named `path`), in
     /// reading order, into a summary.
-    pub(crate) fn fold(pack: &RulePack, input: u32, path: &str, matches: Vec<LineMatch>) -> Summary {
+    pub(crate) fn fold(
+        pack: &RulePack,
+        input: u32,
+        path: &str,
+        matches: Vec<LineMatch>,
+    ) -> Summary {
         let mut summary = Summary::default();
         for m in matches {
             summary.add(pack, input, path, m);
@@ -711,7 +724,13 @@ impl Summary {
 
     /// What keeps the runs of a sequence apart: the correlation value when
     /// the sequence has one (and the line names it), else the stream.
-    pub(crate) fn run_key(&self, pack: &RulePack, sequence: usize, path: &str, m: &LineMatch) -> String {
+    pub(crate) fn run_key(
+        &self,
+        pack: &RulePack,
+        sequence: usize,
+        path: &str,
+        m: &LineMatch,
+    ) -> String {
         match &pack.sequences[sequence].correlate {
             Some(name) => correlation_value(name, &m.captures, &m.text)
                 .map(str::to_string)
@@ -812,8 +831,8 @@ impl Summary {
             }
         };
         let fill_run = |run: &mut Run| {
-            for (_, context) in run.steps.iter_mut().flatten() {
-                fill(context);
+            for reached in run.steps.iter_mut().flatten() {
+                fill(&mut reached.1);
             }
         };
         for sequence in self.sequences.values_mut() {
@@ -879,12 +898,22 @@ mod tests {
     ];
 
     fn matches_of(indices: &[usize]) -> Vec<LineMatch> {
-        let text: String = indices.iter().map(|&i| format!("{}\n", LINES[i % LINES.len()])).collect();
+        let text: String = indices
+            .iter()
+            .map(|&i| format!("{}\n", LINES[i % LINES.len()]))
+            .collect();
         let mut matches = Vec::new();
-        let options = ScanOptions { chunk_size: usize::MAX / 2 };
-        scan_buffer(&MATCHER, text.as_bytes(), LogFormat::Text, options, &|m| m, &mut |m, _| {
-            matches.extend(m)
-        });
+        let options = ScanOptions {
+            chunk_size: usize::MAX / 2,
+        };
+        scan_buffer(
+            &MATCHER,
+            text.as_bytes(),
+            LogFormat::Text,
+            options,
+            &|m| m,
+            &mut |m, _| matches.extend(m),
+        );
         matches
     }
 
@@ -936,6 +965,9 @@ mod tests {
         right.merge(Summary::default());
         assert_eq!(left, whole);
         assert_eq!(right, whole);
-        assert!(whole.sequences.len() >= 3, "the corpus exercises several sequences");
+        assert!(
+            whole.sequences.len() >= 3,
+            "the corpus exercises several sequences"
+        );
     }
 }

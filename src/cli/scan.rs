@@ -160,7 +160,12 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             if closed || lines.is_empty() {
                 return;
             }
-            let text = report::matches::render(&lines, args.format == OutputFormat::Json || args.format == OutputFormat::Jsonl, style, redact);
+            let text = report::matches::render(
+                &lines,
+                args.format == OutputFormat::Json || args.format == OutputFormat::Jsonl,
+                style,
+                redact,
+            );
             progress.suspend(|| {
                 closed = stdout.write_all(text.as_bytes()).is_err();
             });

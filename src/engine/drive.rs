@@ -214,11 +214,22 @@ fn drive_buffer<S: Sink>(
 ) -> Totals {
     let folder = sink.folder();
     let fold = |matches: Vec<LineMatch>| folder.fold(index, path, matches);
-    let totals = scan_buffer(matcher, buf, format, options.scan, &fold, &mut |part, bytes| {
-        sink.consume(part);
-        sink.progress(bytes);
-    });
-    sink.context(index, &|from, count| lines_from(buf, 0, from, count, true), true);
+    let totals = scan_buffer(
+        matcher,
+        buf,
+        format,
+        options.scan,
+        &fold,
+        &mut |part, bytes| {
+            sink.consume(part);
+            sink.progress(bytes);
+        },
+    );
+    sink.context(
+        index,
+        &|from, count| lines_from(buf, 0, from, count, true),
+        true,
+    );
     totals
 }
 
@@ -233,21 +244,31 @@ fn drive_stream<S: Sink>(
 ) -> (Totals, Option<std::io::Error>) {
     let folder = sink.folder();
     let mut reported = 0;
-    scan_reader(matcher, reader, format, options.scan, &mut |block: Block<'_>| {
-        let parts: Vec<_> = block
-            .pieces
-            .into_par_iter()
-            .map(|matches| folder.fold(index, path, matches))
-            .collect();
-        for part in parts {
-            sink.consume(part);
-        }
-        let (held, base, eof) = (block.held, block.base, block.eof);
-        sink.context(index, &|from, count| lines_from(held, base, from, count, eof), eof);
-        let read = base + held.len() as u64;
-        sink.progress(read - reported);
-        reported = read;
-    })
+    scan_reader(
+        matcher,
+        reader,
+        format,
+        options.scan,
+        &mut |block: Block<'_>| {
+            let parts: Vec<_> = block
+                .pieces
+                .into_par_iter()
+                .map(|matches| folder.fold(index, path, matches))
+                .collect();
+            for part in parts {
+                sink.consume(part);
+            }
+            let (held, base, eof) = (block.held, block.base, block.eof);
+            sink.context(
+                index,
+                &|from, count| lines_from(held, base, from, count, eof),
+                eof,
+            );
+            let read = base + held.len() as u64;
+            sink.progress(read - reported);
+            reported = read;
+        },
+    )
 }
 
 /// The records after the one before offset `from` (documents are in time
@@ -288,11 +309,16 @@ mod tests {
         let path = dir.path().join("rotating.log");
         let mut text = String::from("ModuleNotFoundError: No module named 'yaml'\n");
         for i in 0..100_000 {
-            text.push_str(&format!("INFO:__main__:Processing task {i} for agent ops_agent\n"));
+            text.push_str(&format!(
+                "INFO:__main__:Processing task {i} for agent ops_agent\n"
+            ));
         }
         std::fs::write(&path, &text).expect("write");
         let opened = open(&Input::Path(path.clone()), true).expect("open");
-        assert!(matches!(opened, Opened::Mapped(_)), "regular files are mapped");
+        assert!(
+            matches!(opened, Opened::Mapped(_)),
+            "regular files are mapped"
+        );
         // copytruncate after the map was made: the pages past `keep` are gone.
         std::fs::OpenOptions::new()
             .write(true)
@@ -301,7 +327,9 @@ mod tests {
             .expect("truncate");
         let options = DriveOptions {
             format: LogFormat::Auto,
-            scan: ScanOptions { chunk_size: 1 << 16 },
+            scan: ScanOptions {
+                chunk_size: 1 << 16,
+            },
             binary: false,
             mmap: MmapChoice::Guarded,
         };
@@ -320,6 +348,9 @@ mod tests {
         assert_eq!(found, 1, "what was there is kept");
         let (emptied, _) = scan_after_shrinking_to(0);
         assert!(emptied.error.is_some_and(|e| e.contains("shrank")));
-        assert!(emptied.skipped.is_none(), "zero pages are not called binary");
+        assert!(
+            emptied.skipped.is_none(),
+            "zero pages are not called binary"
+        );
     }
 }

@@ -52,7 +52,9 @@ impl<'a> SummarySink<'a> {
 /// The problems an input's outcome reports.
 pub(crate) fn problems(path: &str, outcome: Outcome) -> Vec<InputProblem> {
     let error = outcome.error.map(|message| (message, ProblemKind::Error));
-    let skipped = outcome.skipped.map(|message| (message, ProblemKind::Skipped));
+    let skipped = outcome
+        .skipped
+        .map(|message| (message, ProblemKind::Skipped));
     error
         .into_iter()
         .chain(skipped)

@@ -68,11 +68,6 @@ impl LineSplitter {
         line.push(b'\n');
         Some(line)
     }
-
-    /// Bytes held back waiting for a newline.
-    pub fn pending(&self) -> usize {
-        self.partial.len()
-    }
 }
 
 /// Why a file's reading (re)starts.
@@ -209,16 +204,6 @@ impl Follower {
             }
         }
         dirs
-    }
-
-    /// Number of files known (followed or awaited).
-    pub fn len(&self) -> usize {
-        self.tails.len()
-    }
-
-    /// Whether no file is known yet.
-    pub fn is_empty(&self) -> bool {
-        self.tails.is_empty()
     }
 
     /// Opens the files that exist now and starts following them.
@@ -486,7 +471,6 @@ mod tests {
         let mut s = LineSplitter::default();
         assert_eq!(s.push(b"ab"), b"");
         assert_eq!(s.push(b"c\nde"), b"abc\n");
-        assert_eq!(s.pending(), 2);
         assert_eq!(s.push(b"\n"), b"de\n");
         assert_eq!(s.flush(), None);
         s.push(b"tail");

@@ -33,6 +33,7 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
+    /// The format's name on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
             LogFormat::Auto => "auto",

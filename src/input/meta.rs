@@ -70,17 +70,22 @@ impl Stamp {
 /// Where a line came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Origin {
+    /// The service (compose service, Heroku dyno, Datadog or syslog service).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// The host (syslog, Datadog).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The Kubernetes pod (`kubectl logs --prefix`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
+    /// The container (`kubectl logs --prefix`, Datadog).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
 }
 
 impl Origin {
+    /// Whether the wrapper named nothing.
     pub fn is_empty(&self) -> bool {
         self == &Origin::default()
     }

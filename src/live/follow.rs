@@ -90,12 +90,11 @@ fn on_follow_event(session: &mut Session, event: Event<'_>) {
             reason,
         } => {
             match reason {
-                StartReason::Replaced => {
-                    session.note(path, "replaced (rotated or re-created); reading from the start")
-                }
-                StartReason::Truncated => {
-                    session.note(path, "truncated; reading from the start")
-                }
+                StartReason::Replaced => session.note(
+                    path,
+                    "replaced (rotated or re-created); reading from the start",
+                ),
+                StartReason::Truncated => session.note(path, "truncated; reading from the start"),
                 StartReason::Initial | StartReason::Discovered => {}
             }
             // Only what a file held when following began is replayed.

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::analyze::model::MatchLine;
-use crate::report::live::{LiveEvent, StepName};
 use crate::analyze::summary::{Summary, correlation_value, stream_key};
 use crate::analyze::{InputProblem, ProblemKind, Report};
 use crate::engine::{Engine, Scan};
 use crate::input::format::{LogFormat, detect};
+use crate::report::live::{LiveEvent, StepName};
 use crate::rules::Severity;
 use crate::scan::{Block, Incremental, LineMatch, Target, lines_from};
 pub(crate) use follow::{FollowConfig, follow};
@@ -172,7 +172,9 @@ impl<'e> Session<'e> {
         let mut summary = std::mem::take(&mut self.scan.summary);
         stream
             .scan
-            .push(engine.matcher(), format, data, eof, &mut |block: Block<'_>| {
+            .push(engine.matcher(), format, data, eof, &mut |block: Block<
+                '_,
+            >| {
                 let (held, base, eof) = (block.held, block.base, block.eof);
                 // Matches are folded first, so their own context is read now too.
                 for m in block.pieces.into_iter().flatten() {

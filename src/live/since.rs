@@ -34,7 +34,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Where `--since` starts the replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Since {
+pub enum Since {
     /// This long before now.
     Ago(jiff::SignedDuration),
     /// This instant.
@@ -109,7 +109,6 @@ pub(crate) fn line_instant(line: &[u8], format: LogFormat) -> Option<i128> {
     (stamp.nanos >= YEARLESS_BEFORE).then_some(stamp.nanos)
 }
 
-
 /// The `--since` replay of one stream: its lines are skipped until one is
 /// stamped at or after the cutoff, or until what the file held at the start
 /// has been read (later lines arrived live).
@@ -164,7 +163,10 @@ impl Replay {
         let cutoff = jiff::Timestamp::from_nanosecond(self.cutoff)
             .map_or_else(|_| self.cutoff.to_string(), |t| t.to_string());
         let lines = if self.skipped == 1 { "line" } else { "lines" };
-        Some(format!("--since: skipped {} {lines} from before {cutoff}", self.skipped))
+        Some(format!(
+            "--since: skipped {} {lines} from before {cutoff}",
+            self.skipped
+        ))
     }
 }
 

@@ -198,11 +198,19 @@ fn render_one(event: &LiveEvent, how: LiveStyle, to: &mut Rendered) {
                 let object = serde_json::json!({"event": "note", "path": path, "message": message});
                 to.out.push_str(&super::json_line(&object));
             } else {
-                to.err.push_str(&format!("faultline: {}: {}\n", terminal(path), terminal(message)));
+                to.err.push_str(&format!(
+                    "faultline: {}: {}\n",
+                    terminal(path),
+                    terminal(message)
+                ));
             }
         }
         LiveEvent::Problem { path, message } => {
-            to.err.push_str(&format!("faultline: {}: {}\n", terminal(path), terminal(message)));
+            to.err.push_str(&format!(
+                "faultline: {}: {}\n",
+                terminal(path),
+                terminal(message)
+            ));
         }
     }
 }

@@ -26,15 +26,15 @@ pub enum Level {
 /// One problem found in a rule file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    pub level: Level,
+    pub(crate) level: Level,
     /// A short stable code (`unknown-field`, `invalid-regex`, ...), so tests and
     /// tooling need not match on prose.
-    pub code: &'static str,
-    pub message: String,
-    pub source: Arc<SourceText>,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) source: Arc<SourceText>,
     /// Byte range in `source.text` the diagnostic points at.
-    pub span: std::ops::Range<usize>,
-    pub hint: Option<String>,
+    pub(crate) span: std::ops::Range<usize>,
+    pub(crate) hint: Option<String>,
 }
 
 impl Diagnostic {
@@ -92,7 +92,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }

@@ -463,7 +463,6 @@ fn compile_sequence(
             title: m.title,
             patterns,
             examples: examples(&m.examples, source),
-            origin: origin(source, m.id.referenced),
         });
     }
     if errors.len() > before {
@@ -472,11 +471,9 @@ fn compile_sequence(
     Some(Sequence {
         id: spec.id.value,
         title: spec.title,
-        description: spec.description.trim().to_string(),
         correlate: spec.correlate.map(|c| c.value),
         restart: spec.restart,
         milestones,
-        origin: origin(source, spec.id.referenced),
     })
 }
 

@@ -9,6 +9,6 @@ pub mod model;
 pub mod schema;
 pub mod selftest;
 
-pub use diagnostic::{Diagnostic, SourceText};
+pub use diagnostic::Diagnostic;
 pub use load::{Loaded, RuleSources, load};
-pub use model::{CLASSES, Example, Milestone, Pattern, Rule, RulePack, Sequence, Severity};
+pub use model::{CLASSES, Pattern, RulePack, Sequence, Severity};

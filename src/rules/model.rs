@@ -12,15 +12,21 @@ use super::literal::Needle;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; never a failure by itself.
     Info,
+    /// Not a failure by itself, but often on the way to one.
     Warning,
+    /// A failure.
     Error,
+    /// A failure that stops the service.
     Critical,
 }
 
 impl Severity {
+    /// The names of the severities, lowest first.
     pub const NAMES: [&'static str; 4] = ["info", "warning", "error", "critical"];
 
+    /// The severity's name (`error`, ...).
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
     }
@@ -48,8 +54,8 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The failure classes of DESIGN.md; every rule carries one so reports can be
-/// compared across rule packs.
+/// The failure classes (listed with their meaning in `rules/README.md`);
+/// every rule carries one so reports can be compared across rule packs.
 pub const CLASSES: &[&str] = &[
     "module-not-found",
     "missing-dependency",
@@ -140,7 +146,6 @@ pub struct Milestone {
     pub title: String,
     pub patterns: Vec<Pattern>,
     pub examples: Examples,
-    pub origin: Origin,
 }
 
 /// An expected startup or lifecycle sequence.
@@ -148,22 +153,41 @@ pub struct Milestone {
 pub struct Sequence {
     pub id: String,
     pub title: String,
-    pub description: String,
     pub correlate: Option<String>,
     pub restart: bool,
     pub milestones: Vec<Milestone>,
-    pub origin: Origin,
 }
 
 /// Everything the engine matches: rules and sequence milestones.
 #[derive(Debug, Clone, Default)]
 pub struct RulePack {
-    pub rules: Vec<Rule>,
-    pub sequences: Vec<Sequence>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) sequences: Vec<Sequence>,
 }
 
 impl RulePack {
-    pub fn rule(&self, id: &str) -> Option<&Rule> {
+    /// The pack built into the binary (`rules/` of the repository), plus
+    /// rule files or directories in `extra` (a rule with the same id
+    /// overrides); with `embedded` false, only `extra`.
+    pub fn load(
+        extra: &[std::path::PathBuf],
+        embedded: bool,
+    ) -> Result<RulePack, Vec<super::Diagnostic>> {
+        let sources = super::RuleSources::new(extra, !embedded)?;
+        super::load(&sources).map(|loaded| loaded.pack)
+    }
+
+    /// How many signatures the pack holds (sequences not counted).
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the pack holds no signature.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub(crate) fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
 }

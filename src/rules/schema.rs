@@ -94,8 +94,9 @@ impl ExampleSpec {
 pub struct SequenceSpec {
     pub id: Spanned<String>,
     pub title: String,
-    #[serde(default)]
-    pub description: String,
+    /// For whoever reads the file; accepted, not used by the engine.
+    #[serde(default, rename = "description")]
+    pub _description: String,
     /// Capture name whose value separates interleaved instances (e.g. `run_id`).
     #[serde(default)]
     pub correlate: Option<Spanned<String>>,

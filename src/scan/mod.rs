@@ -17,7 +17,7 @@ use crate::input::format::LogFormat;
 use crate::input::meta::{Meta, Origin, find_level, find_timestamp, leading_timestamp};
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
-pub use matcher::{CandidateCache, Hit, Matcher, Target};
+pub use matcher::{CandidateCache, Matcher, Target};
 
 /// One matched message line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub struct LineMatch {
 }
 
 /// Reading positions reserved per document record (its lines).
-const SUBLINES: u64 = 1 << 16;
+const SUBLINES: u64 = 16;
 
 /// Tunables that must never change results, only speed.
 #[derive(Debug, Clone, Copy)]
@@ -118,7 +118,7 @@ pub(crate) fn scan_buffer<T: Send>(
 /// Chunks searched at once: enough to keep every thread busy, few enough
 /// to bound memory.
 fn window() -> usize {
-    rayon::current_num_threads().max(1) * 4
+    rayon::current_num_threads().max(1) * 2
 }
 
 /// Splits `buf[range]` into ranges of about `size` bytes, each ending after
@@ -205,6 +205,52 @@ impl Incremental {
     ) {
         self.buf.extend_from_slice(data);
         self.totals.bytes += data.len() as u64;
+        self.scan_pending(matcher, format, eof, consume);
+    }
+
+    /// Reads up to `max` bytes from `reader` straight into the buffer (no
+    /// copy) and scans them. Returns whether the input ended, and the read
+    /// error that ended it, if any.
+    pub(crate) fn read_from(
+        &mut self,
+        matcher: &Matcher,
+        format: LogFormat,
+        reader: &mut dyn Read,
+        max: usize,
+        consume: &mut dyn FnMut(Block<'_>),
+    ) -> (bool, Option<std::io::Error>) {
+        let start = self.buf.len();
+        self.buf.resize(start + max, 0);
+        let mut filled = 0;
+        let (mut eof, mut error) = (false, None);
+        while filled < max {
+            match reader.read(&mut self.buf[start + filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    (eof, error) = (true, Some(e));
+                    break;
+                }
+            }
+        }
+        self.buf.truncate(start + filled);
+        self.totals.bytes += filled as u64;
+        self.scan_pending(matcher, format, eof, consume);
+        (eof, error)
+    }
+
+    /// Scans the complete lines not scanned yet.
+    fn scan_pending(
+        &mut self,
+        matcher: &Matcher,
+        format: LogFormat,
+        eof: bool,
+        consume: &mut dyn FnMut(Block<'_>),
+    ) {
         let context_len = self.context_len;
         let mut end = if eof {
             self.buf.len()
@@ -214,7 +260,9 @@ impl Incremental {
         };
         if !eof {
             // Hold back trailing CRI partial lines until the line completing them arrives.
-            while let Some(start) = previous_line_start(&self.buf, end).filter(|&s| s >= context_len) {
+            while let Some(start) =
+                previous_line_start(&self.buf, end).filter(|&s| s >= context_len)
+            {
                 if cri_tag(trim_cr(&self.buf[start..end - 1])) != Some(b'P') {
                     break;
                 }
@@ -293,28 +341,9 @@ pub(crate) fn scan_reader(
         .chunk_size
         .saturating_mul(window())
         .clamp(64 << 10, 256 << 20);
-    let mut block = vec![0u8; block_size];
     let mut scan = Incremental::new(0, 0, options);
     loop {
-        let mut filled = 0;
-        let mut error = None;
-        let mut eof = false;
-        while filled < block_size {
-            match reader.read(&mut block[filled..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    error = Some(e);
-                    eof = true;
-                    break;
-                }
-            }
-        }
-        scan.push(matcher, format, &block[..filled], eof, consume);
+        let (eof, error) = scan.read_from(matcher, format, reader, block_size, consume);
         if eof {
             return (scan.totals(), error);
         }
@@ -611,25 +640,26 @@ fn previous_in_stream<'b>(
     origin: &'b Origin,
 ) -> impl Iterator<Item = (std::borrow::Cow<'b, str>, String)> + 'b {
     let mut cursor = line_start;
-    (0..MAX_TRACEBACK_LINES).map_while(move |_| {
-        let line = previous_line(buf, cursor)?;
-        cursor = previous_line_start(buf, cursor).unwrap_or(0);
-        Some(line)
-    })
-    .filter_map(move |line| {
-        let text = String::from_utf8_lossy(line);
-        let (message, line_origin) = match format {
-            LogFormat::Jsonl => match json::line_message(&text) {
-                Some((message, meta)) => (message, meta.origin),
-                None => (text.to_string(), Origin::default()),
-            },
-            _ => {
-                let (message, line_origin) = peel::message_and_origin(&text);
-                (message.to_string(), line_origin)
-            }
-        };
-        (&line_origin == origin).then_some((text, message))
-    })
+    (0..MAX_TRACEBACK_LINES)
+        .map_while(move |_| {
+            let line = previous_line(buf, cursor)?;
+            cursor = previous_line_start(buf, cursor).unwrap_or(0);
+            Some(line)
+        })
+        .filter_map(move |line| {
+            let text = String::from_utf8_lossy(line);
+            let (message, line_origin) = match format {
+                LogFormat::Jsonl => match json::line_message(&text) {
+                    Some((message, meta)) => (message, meta.origin),
+                    None => (text.to_string(), Origin::default()),
+                },
+                _ => {
+                    let (message, line_origin) = peel::message_and_origin(&text);
+                    (message.to_string(), line_origin)
+                }
+            };
+            (&line_origin == origin).then_some((text, message))
+        })
 }
 
 /// Up to MAX_TRACEBACK_LINES messages of the same stream before
@@ -649,9 +679,17 @@ fn previous_messages(
 
 /// The stamp of the nearest earlier line of the same stream that starts
 /// with one (in its wrapper or its message).
-fn inherited_nanos(buf: &[u8], line_start: usize, format: LogFormat, origin: &Origin) -> Option<i128> {
-    previous_in_stream(buf, line_start, format, origin).find_map(|(raw, message)| match format {
-        LogFormat::Jsonl => json::line_message(&raw).and_then(|(_, meta)| meta.timestamp),
-        _ => leading_timestamp(&raw).or_else(|| leading_timestamp(&message)),
-    }.map(|stamp| stamp.nanos))
+fn inherited_nanos(
+    buf: &[u8],
+    line_start: usize,
+    format: LogFormat,
+    origin: &Origin,
+) -> Option<i128> {
+    previous_in_stream(buf, line_start, format, origin).find_map(|(raw, message)| {
+        match format {
+            LogFormat::Jsonl => json::line_message(&raw).and_then(|(_, meta)| meta.timestamp),
+            _ => leading_timestamp(&raw).or_else(|| leading_timestamp(&message)),
+        }
+        .map(|stamp| stamp.nanos)
+    })
 }
