@@ -4,8 +4,8 @@
 //!
 //! The library is one [`Engine`]: a compiled rule pack and [`Options`]. It
 //! turns paths, readers or byte slices into a [`Scan`], whose [`Summary`]
-//! is bounded whatever the input size and merges with the summaries of
-//! other inputs ([`Summary::merge`]), and renders a [`Report`].
+//! is bounded whatever the input size and combines with the scans of other
+//! inputs ([`Scan::append`]), and renders a [`Report`].
 //!
 //! ```no_run
 //! use faultline::{Engine, MmapChoice, Options};

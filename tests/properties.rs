@@ -116,3 +116,23 @@ fn thread_count_never_changes_results() {
     assert_eq!(one, run(2));
     assert_eq!(one, run(4));
 }
+
+#[test]
+fn appending_scans_of_each_input_equals_one_scan_of_all() {
+    let engine = engine(1 << 16);
+    let mut stories: Vec<String> = std::fs::read_dir("fixtures")
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.display().to_string())
+        .collect();
+    stories.sort();
+    let whole = engine.scan_paths(&stories);
+    let mut appended = Scan::default();
+    for story in &stories {
+        appended.append(engine.scan_paths(&[story]));
+    }
+    assert_eq!(json(&engine, &appended), json(&engine, &whole));
+    assert!(engine.report(&whole).stats.files > stories.len());
+}

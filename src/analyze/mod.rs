@@ -128,18 +128,19 @@ fn in_scope(pack: &RulePack, view: &RunView, mark: &Mark) -> bool {
         || first.order.nanos.is_some() && mark.order.nanos.is_some()
 }
 
-/// Whether `cause` can explain `symptom`: seen no later than the symptom's
-/// last sighting in the same stream origin (a log that names no origin is
-/// one origin). Findings of other services are never linked.
+/// Whether `cause` can explain `symptom`: in every stream origin the
+/// symptom was seen in (a log that names no origin is one origin), the
+/// cause was seen there too, no later. A symptom seen where its cause never
+/// was stays unexplained: findings of other services are never linked.
 fn linked_in_time(cause: &RuleSummary, symptom: &RuleSummary) -> bool {
     if cause.origins_overflow > 0 || symptom.origins_overflow > 0 {
         return cause.earliest().order <= symptom.latest().order;
     }
-    cause.origins.iter().any(|(origin, span)| {
-        symptom
+    symptom.origins.iter().all(|(origin, seen)| {
+        cause
             .origins
             .get(origin)
-            .is_some_and(|other| span.first <= other.last)
+            .is_some_and(|span| span.first <= seen.last)
     })
 }
 

@@ -67,6 +67,12 @@ pub(crate) struct Mark {
     pub traceback: Vec<String>,
 }
 
+impl Order {
+    fn shift(&mut self, by: u32) {
+        self.input += by;
+    }
+}
+
 impl Mark {
     /// Reading position across inputs: what "later in the log" means for runs.
     fn at(&self) -> (u32, u64) {
@@ -763,8 +769,68 @@ impl Summary {
         }
     }
 
+    /// Renumbers the inputs `by` places on, so that the summary can follow
+    /// another one scanned on its own (whose inputs were numbered from 0 too).
+    pub(crate) fn shift_inputs(&mut self, by: u32) {
+        fn run(run: &mut Run, by: u32) {
+            for reached in run.steps.iter_mut().flatten() {
+                reached.0.order.shift(by);
+                if let Context::Pending { input, .. } = &mut reached.1 {
+                    *input += by;
+                }
+            }
+        }
+        let at = |at: &mut (u32, u64)| at.0 += by;
+        self.inputs = std::mem::take(&mut self.inputs)
+            .into_iter()
+            .map(|(input, summary)| (input + by, summary))
+            .collect();
+        for rule in self.rules.values_mut() {
+            for mark in rule.first.iter_mut().chain(&mut rule.last) {
+                mark.order.shift(by);
+            }
+            for span in rule.origins.values_mut() {
+                span.first.shift(by);
+                span.last.shift(by);
+            }
+        }
+        for sequence in self.sequences.values_mut() {
+            if let Some(end) = &mut sequence.end {
+                at(end);
+            }
+            for runs in sequence.keys.values_mut() {
+                if let Some(front) = &mut runs.front {
+                    run(front, by);
+                }
+                match &mut runs.last {
+                    Some(Tracked::Open(last)) => run(last, by),
+                    Some(Tracked::Done {
+                        first_at, last_at, ..
+                    }) => {
+                        at(first_at);
+                        at(last_at);
+                    }
+                    None => {}
+                }
+            }
+            for (order, _, sampled) in sequence
+                .sample_complete
+                .iter_mut()
+                .chain(&mut sequence.sample_incomplete)
+            {
+                order.shift(by);
+                run(sampled, by);
+            }
+        }
+    }
+
+    /// The number after the highest input number held (0 when none).
+    pub(crate) fn next_input(&self) -> u32 {
+        self.inputs.keys().next_back().map_or(0, |last| last + 1)
+    }
+
     /// Combines with the summary of the input that follows this one.
-    pub fn merge(&mut self, later: Summary) {
+    pub(crate) fn merge(&mut self, later: Summary) {
         self.matches += later.matches;
         for (input, summary) in later.inputs {
             let known = self.inputs.entry(input).or_default();

@@ -77,10 +77,30 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// Combines with the scan of the inputs that follow this one.
-    pub fn merge(&mut self, later: Scan) {
+    /// Combines with the scan of a later piece of the same inputs (inputs
+    /// numbered alike: chunks, files of one call, increments).
+    pub(crate) fn merge(&mut self, later: Scan) {
         self.summary.merge(later.summary);
         self.problems.extend(later.problems);
+    }
+
+    /// Appends a scan made on its own (another call, another thread or
+    /// machine): its inputs are taken to follow this scan's. The result is
+    /// the scan of both sets of inputs, bounded like each of them.
+    ///
+    /// ```
+    /// use faultline::{Engine, Options};
+    ///
+    /// let engine = Engine::with_default_rules(Options::default()).expect("pack loads");
+    /// let mut scan = engine.scan_bytes("api.log", b"KeyError: 'DATABASE_URL'\n");
+    /// scan.append(engine.scan_bytes("worker.log", b"ModuleNotFoundError: No module named 'yaml'\n"));
+    /// let report = engine.report(&scan);
+    /// assert_eq!(report.stats.files, 2);
+    /// assert_eq!(report.findings.len(), 2);
+    /// ```
+    pub fn append(&mut self, mut later: Scan) {
+        later.summary.shift_inputs(self.summary.next_input());
+        self.merge(later);
     }
 }
 

@@ -55,10 +55,23 @@ pub fn message(line: &str) -> &str {
     peel(line, None)
 }
 
+/// docker compose's own status lines (`redis-1 exited with code 137`) name
+/// the service in the message rather than in a prefix.
+static COMPOSE_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<service>[a-zA-Z0-9][\w.-]*) exited with code \d+\s*$")
+        .expect("valid compose status regex")
+});
+
 /// The message inside `line`, recording what the wrappers say about origin.
 pub fn message_and_origin(line: &str) -> (&str, Origin) {
     let mut origin = Origin::default();
     let message = peel(line, Some(&mut origin));
+    if origin.is_empty()
+        && message.contains(" exited with code ")
+        && let Some(c) = COMPOSE_STATUS.captures(message)
+    {
+        origin.service = Some(c["service"].to_string());
+    }
     (message, origin)
 }
 
