@@ -120,7 +120,7 @@ def _run_line(state, run, y):
 PICK = HEALTHY * 5 + [None] * 16
 assert len(PICK) == 96
 
-# The worker's start-up banner and its eight success milestones (seed 000).
+# The worker's start-up banner and its eight success milestones (Worker Deployment Troubleshooting Guide).
 STARTUP = [
     "INFO:__main__:============================================================",
     "INFO:__main__:Ops Agent Worker - Orchestrator Integration",
@@ -151,7 +151,7 @@ SRC = "/opt/render/project/src"
 SITE = "/usr/local/lib/python3.12/site-packages"
 
 INCIDENTS = [
-    # seed 000: ops-agent-worker governance start-up
+    # Worker Deployment Troubleshooting Guide: ops-agent-worker governance start-up
     [
         ("INFO:__main__:\u2705 Governance modules initialized", None),
         ("Traceback (most recent call last):", None),
@@ -182,7 +182,7 @@ INCIDENTS = [
         ("[ReputationEngine] Error loading policies: [Errno 2] No such file or directory: "
          "'%s/config/policies.yaml'" % SRC, "config-error"),
     ],
-    # seed 001: job worker on Kubernetes with Upstash Redis
+    # Worker Infrastructure runbook: job worker on Kubernetes with Upstash Redis
     [
         ("ERROR:app.agent.planner:credit check failed: column credit_balances.available_credits does not exist",
          "db-schema-mismatch"),
@@ -202,7 +202,7 @@ INCIDENTS = [
          "'app.worker', but prior to execution of 'app.worker.main'; this may result in unpredictable behaviour",
          "entrypoint-not-run"),
     ],
-    # seed 002: a Celery worker container that keeps restarting
+    # Worker Container Troubleshooting Guide: a Celery worker container that keeps restarting
     [
         ("[{clock}: ERROR/MainProcess] consumer: Cannot connect to redis://:**@redis:6379/0: Error 111 "
          "connecting to redis:6379. Connection refused..", "connection-failed"),
@@ -230,14 +230,14 @@ INCIDENTS = [
     [
         ("OSError: [Errno 28] No space left on device: '/tmp/agent-workspace/{id}.json'", "disk-full"),
     ],
-    # seed 003: Dramatiq worker on the wrong broker, missing packages in tox
+    # Dramatiq actor debugging log: Dramatiq worker on the wrong broker, missing packages in tox
     [
         ("!!! BROKER CONFIGURED: StubBroker !!!", "broker-misconfigured"),
     ],
     [
         ("ModuleNotFoundError: No module named 'alembic'", "missing-dependency"),
     ],
-    # seed 004: AgentOS agent runs
+    # Agent Troubleshooting Runbook: AgentOS agent runs
     [
         ("WARN [run_id={run}] Memory usage at 85%", None),
         ("WARN [run_id={run}] Memory usage at 92%", None),

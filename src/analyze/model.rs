@@ -1,6 +1,6 @@
 //! The report model: the one serde structure every renderer renders, and
 //! the JSON contract (`root_causes`, `findings`, `sequences`, `problems`,
-//! `stats`; documented in `docs/json.md`). Field names are stable.
+//! `stats`; documented in the README). Field names are stable.
 
 use std::collections::BTreeMap;
 

@@ -40,7 +40,18 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "Evidence:\n");
         for e in &cause.evidence {
-            let _ = writeln!(out, "- `{}:{}` {}", md(&e.path), e.line, md(&e.text));
+            let origin = e
+                .origin
+                .label()
+                .map(|label| format!(" ({})", md(&label)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- `{}:{}`{origin} {}",
+                md(&e.path),
+                e.line,
+                md(&e.text)
+            );
             if !e.traceback.is_empty() {
                 out.push_str("\n  ```text\n");
                 for line in &e.traceback {

@@ -46,11 +46,16 @@ impl Style {
     }
 }
 
+/// `path:line [origin] (timestamp)`, each part escaped for the terminal.
 fn location(e: &Evidence) -> String {
-    match &e.timestamp {
-        Some(ts) => format!("{}:{} ({ts})", e.path, e.line),
-        None => format!("{}:{}", e.path, e.line),
+    let mut at = format!("{}:{}", terminal(&e.path), e.line);
+    if let Some(origin) = e.origin.label() {
+        at.push_str(&format!(" [{}]", terminal(&origin)));
     }
+    if let Some(ts) = &e.timestamp {
+        at.push_str(&format!(" ({})", terminal(ts)));
+    }
+    at
 }
 
 fn write_evidence(out: &mut String, style: Style, e: &Evidence, indent: &str) {
