@@ -66,7 +66,7 @@ if [[ ${REGEN:-} == 1 || ! -s $CORPUS || ! -s $MANIFEST ]]; then
 else
     say "reusing $CORPUS (REGEN=1 to regenerate)"
 fi
-BYTES=$(stat -c %s "$CORPUS")
+BYTES=$(stat -L -c %s "$CORPUS")
 
 J_ARGS=()
 if [[ -n $THREADS ]]; then J_ARGS=(-j "$THREADS"); fi

@@ -1,6 +1,6 @@
 //! `faultline rules`: list, test, lint and explain signatures.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -8,8 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::{RuleArgs, exit, print_diagnostics};
-use crate::input::source::{Input, open};
-use crate::input::{json, peel};
+use crate::rules::breadth::broad_patterns;
 use crate::rules::diagnostic::Level;
 use crate::rules::selftest;
 use crate::rules::{Diagnostic, RulePack, RuleSources, load};
@@ -166,9 +165,6 @@ fn test(args: &RuleArgs) -> ExitCode {
     })
 }
 
-/// Share of a corpus's lines a pattern may match before lint calls it too broad.
-const BREADTH_LIMIT: f64 = 0.5;
-
 fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> ExitCode {
     let sources = match RuleSources::new(paths, no_default_rules) {
         Ok(sources) => sources,
@@ -195,7 +191,7 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
         .filter(|w| paths.is_empty() || named.contains(&w.source.name))
         .collect();
     if let Some(corpus) = corpus {
-        match breadth(&loaded.pack, &sources, corpus) {
+        match broad_patterns(&loaded.pack, &sources, corpus) {
             Ok(mut found) => warnings.append(&mut found),
             Err(message) => {
                 eprintln!("error: corpus {}: {message}", corpus.display());
@@ -221,46 +217,6 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
         }
     );
     ExitCode::from(exit::CLEAN)
-}
-
-/// Patterns that match more than BREADTH_LIMIT of a sample corpus's lines.
-fn breadth(
-    pack: &RulePack,
-    sources: &RuleSources,
-    corpus: &Path,
-) -> Result<Vec<Diagnostic>, String> {
-    let (text, error) = open(&Input::Path(corpus.to_path_buf()), false)?.into_bytes();
-    if let Some(error) = error {
-        return Err(error);
-    }
-    let text = String::from_utf8_lossy(&text);
-    let messages: Vec<String> = text
-        .lines()
-        .take(100_000)
-        .map(|l| json::line_message(l).map_or_else(|| peel::message(l).to_string(), |(m, _)| m))
-        .collect();
-    if messages.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for rule in &pack.rules {
-        for pattern in &rule.patterns {
-            let hits = messages
-                .iter()
-                .filter(|m| pattern.regex.is_match(m))
-                .count();
-            let share = hits as f64 / messages.len() as f64;
-            if share > BREADTH_LIMIT
-                && let Some(source) = sources.files().find(|s| s.name == rule.origin.file)
-            {
-                out.push(
-                    Diagnostic::at_line(Level::Warning, "broad-pattern", source, rule.origin.line, format!("pattern `{}` of rule `{}` matches {:.0}% of the corpus lines", pattern.source, rule.id, share * 100.0))
-                        .with_hint("a signature should match the failure, not ordinary traffic; anchor it on the distinctive text"),
-                );
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn explain(pack: &RulePack, id: &str) -> ExitCode {

@@ -2,6 +2,7 @@
 //! that point at `file:line:column`, compiled for the scanner, and tested
 //! against their own inline examples.
 
+pub(crate) mod breadth;
 pub mod diagnostic;
 pub mod literal;
 pub mod load;
