@@ -100,6 +100,20 @@ pub fn render(report: &Report) -> String {
             out.push('\n');
         }
     }
+    if !report.unrecognised.is_empty() {
+        out.push_str("## Unrecognised errors\n\nNo signature matches these lines.\n\n| Count | Shape | First |\n|---|---|---|\n");
+        for u in &report.unrecognised {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}:{} |",
+                u.count,
+                md(&u.template),
+                md(&u.first.path),
+                u.first.line
+            );
+        }
+        out.push('\n');
+    }
     if !report.findings.is_empty() {
         out.push_str(
             "## Findings\n\n| Severity | Rule | Class | Count | First |\n|---|---|---|---|---|\n",

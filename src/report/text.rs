@@ -155,6 +155,23 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.push('\n');
     }
+    if !report.unrecognised.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.bold("UNRECOGNISED ERRORS (no signature matches them)")
+        );
+        for u in &report.unrecognised {
+            let _ = writeln!(
+                out,
+                "  ×{} {}  {}",
+                u.count,
+                terminal(&u.template),
+                style.dim(&location(&u.example))
+            );
+        }
+        out.push('\n');
+    }
     for problem in &report.problems {
         let _ = writeln!(
             out,
