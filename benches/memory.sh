@@ -113,7 +113,7 @@ measure() {
         FAILED+="$name "
     fi
     ROWS+=("$(awk -v l="$label" -v b="$in_bytes" -v k="${rss:-0}" -v a="$anon" -v w="${wall:-?}" -v s="$status" \
-        'BEGIN { gsub(/\|/, "\\|", l); printf "| `%s` | %d | %.1f | %.1f | %s | %s |", l, b, k * 1024 / 1e6, a * 1024 / 1e6, w, s }')")
+        'BEGIN { gsub(/\|/, "\\|", l); printf "| `%s` | %.0f | %.1f | %.1f | %s | %s |", l, b, k * 1024 / 1e6, a * 1024 / 1e6, w, s }')")
 }
 
 Q_CORPUS=$(printf %q "$CORPUS")
