@@ -29,9 +29,15 @@ fn an_unknown_error_becomes_the_labelled_candidate_and_groups_by_shape() {
     assert_eq!(code, 1, "an unknown error is not an all-clear: {report:#}");
     let cause = &report["root_causes"][0];
     assert_eq!(cause["class"], "unknown");
-    assert!(cause["rule"].as_str().is_some_and(|r| r.starts_with("unrecognised.")));
+    assert!(
+        cause["rule"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("unrecognised."))
+    );
     assert_eq!(cause["evidence"][0]["line"], 3);
-    let groups = report["unrecognised"].as_array().expect("unrecognised list");
+    let groups = report["unrecognised"]
+        .as_array()
+        .expect("unrecognised list");
     assert_eq!(groups.len(), 1, "{groups:#?}");
     assert_eq!(groups[0]["count"], 3);
     assert_eq!(

@@ -9,6 +9,19 @@ use super::sanitize::markdown as md;
 /// Renders the full report as Markdown.
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# faultline report\n\n");
+    if !report.problems.is_empty() {
+        out.push_str("## Problems\n\nWhat follows does not cover these inputs (in full).\n\n");
+        for problem in &report.problems {
+            let _ = writeln!(
+                out,
+                "- **{}** `{}`: {}",
+                problem.kind.as_str(),
+                md(&problem.path),
+                md(&problem.message)
+            );
+        }
+        out.push('\n');
+    }
     if report.root_causes.is_empty() {
         let _ = writeln!(
             out,
