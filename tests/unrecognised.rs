@@ -74,3 +74,43 @@ fn a_known_cause_outranks_unrecognised_errors_and_ids_are_stable() {
     let (_, again) = scan_json(&["-j1", &log]);
     assert_eq!(again["unrecognised"][0]["id"], id);
 }
+
+#[test]
+fn suggested_drafts_load_pass_their_examples_and_then_match() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(
+        dir.path(),
+        "ledger.log",
+        "2026-03-02T10:00:02Z ERROR reconcile batch 8812 aborted: ledger checksum mismatch at offset 91823\n\
+         2026-03-02T10:00:03Z ERROR reconcile batch 8813 aborted: ledger checksum mismatch at offset 77120\n",
+    );
+    let output = common::faultline()
+        .args(["rules", "suggest", &log])
+        .output()
+        .expect("run suggest");
+    assert_eq!(output.status.code(), Some(0));
+    let draft = write(
+        dir.path(),
+        "draft.yaml",
+        &String::from_utf8_lossy(&output.stdout),
+    );
+    let tested = common::faultline()
+        .args(["rules", "test", &draft])
+        .output()
+        .expect("run rules test");
+    assert_eq!(
+        tested.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    let (_, report) = scan_json(&["--rules", &draft, &log]);
+    let cause = &report["root_causes"][0];
+    assert!(
+        cause["rule"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("custom.")),
+        "{report:#}"
+    );
+    assert!(report["unrecognised"].is_null(), "{report:#}");
+}

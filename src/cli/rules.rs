@@ -53,6 +53,17 @@ pub enum RulesCommand {
         #[arg(long, value_name = "FILE")]
         corpus: Option<PathBuf>,
     },
+    /// Draft signatures for the errors in logs that no rule matches.
+    Suggest {
+        /// Logs to mine (files, directories, globs, `-`).
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Drafts for the most frequent unrecognised shapes, at most this many.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Show one rule: explanation, remediation, references, examples.
     Explain {
         id: String,
@@ -82,11 +93,35 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             no_default_rules,
             corpus,
         } => lint(paths, *no_default_rules, corpus.as_ref()),
+        RulesCommand::Suggest { paths, top, rules } => match rules.load() {
+            Ok(loaded) => suggest(loaded.pack, paths, *top),
+            Err(code) => code,
+        },
         RulesCommand::Explain { id, rules } => match rules.load() {
             Ok(loaded) => explain(&loaded.pack, id),
             Err(code) => code,
         },
     }
+}
+
+/// Prints a rule file of drafts; exit 1 when there was nothing to draft.
+fn suggest(pack: RulePack, paths: &[String], top: usize) -> ExitCode {
+    let engine = crate::engine::Engine::new(pack, crate::engine::Options::default());
+    let report = engine.report(&engine.scan_paths(paths));
+    for problem in &report.problems {
+        eprintln!("faultline: {}: {}", problem.path, problem.message);
+    }
+    if report.unrecognised.is_empty() {
+        eprintln!("no unrecognised errors: every error line matched a signature");
+        return ExitCode::from(exit::FINDINGS);
+    }
+    println!(
+        "# Drafts: finish each (class, description, remediation), then `faultline rules test FILE`.\nrules:"
+    );
+    for found in report.unrecognised.iter().take(top) {
+        print!("{}", crate::rules::suggest::draft(found));
+    }
+    ExitCode::from(exit::CLEAN)
 }
 
 #[derive(Serialize)]

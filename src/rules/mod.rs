@@ -9,6 +9,7 @@ pub mod load;
 pub mod model;
 pub mod schema;
 pub mod selftest;
+pub(crate) mod suggest;
 
 pub use diagnostic::Diagnostic;
 pub use load::{Loaded, RuleSources, load};
