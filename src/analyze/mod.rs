@@ -501,65 +501,108 @@ fn precursors(
         .collect()
 }
 
-/// Whether `tail` is the exception line of a traceback printed with the
-/// log record `record` (`logger.warning(..., exc_info=True)`): the same
-/// stream and input, no timestamp of its own but the record's, right after
-/// the record's traceback lines.
-fn ends_traceback_of(record: &Mark, tail: &Mark) -> bool {
-    !tail.traceback.is_empty()
+/// Whether `line` belongs to the event that `tail` (the exception line of
+/// a traceback) ends: the same stream and input, and one of the lines the
+/// traceback spans (its header, an earlier exception of a chain), or the
+/// log record right before them that printed it
+/// (`logger.warning(..., exc_info=True)`: the traceback's lines inherit
+/// its timestamp).
+fn in_event_of(line: &Mark, tail: &Mark) -> bool {
+    let span = tail.traceback.len() as u64;
+    if span == 0
+        || line.origin != tail.origin
+        || line.order.input != tail.order.input
+        || line.order.pos >= tail.order.pos
+    {
+        return false;
+    }
+    let back = tail.order.pos - line.order.pos;
+    let inside = back < span;
+    let record = back <= span + 1
         && tail.stamp.is_none()
-        && record.stamp.is_some()
-        && record.origin == tail.origin
-        && record.order.input == tail.order.input
-        && record.order.nanos == tail.order.nanos
-        && record.order.pos < tail.order.pos
-        && tail.order.pos - record.order.pos <= tail.traceback.len() as u64 + 1
+        && line.stamp.is_some()
+        && line.order.nanos == tail.order.nanos;
+    inside || record
 }
 
 /// Whether a finding's class says nothing about the failure (a wrapper such
-/// as `Unrecoverable error:` or `Unhandled exception`).
+/// as `Unrecoverable error:` or a bare traceback header).
 fn is_unknown(f: &Finding) -> bool {
     f.class == "unknown"
 }
 
-/// Findings that are one event with another: a traceback's exception line
-/// and the record that printed it. When the record's finding is explained,
-/// the exception joins it; otherwise the one with a known class leads over
-/// a wrapper of class `unknown`, else the more severe (the record on a
-/// tie). Returns (joining, joined) pairs.
+/// Findings that are one event with another: a traceback's exception line,
+/// the record it was printed with and the lines inside it (its header, the
+/// first exception of a chain). When one of the two is explained, the
+/// other joins it; otherwise a known class leads over a wrapper of class
+/// `unknown`, then the more severe, then the record, or the inner line of
+/// the traceback (in a chain the first exception is the cause). Returns
+/// (joining, joined) pairs.
 fn companions(
     findings: &[Finding],
     seen_of: &HashMap<&str, &RuleSummary>,
     resolved: &HashMap<String, String>,
     severity_of: &dyn Fn(&str) -> Severity,
 ) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    for tail in findings {
-        if resolved.contains_key(&tail.rule) {
-            continue;
-        }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    // The last exception of a chained traceback first: it spans the others.
+    let mut tails: Vec<&Finding> = findings.iter().collect();
+    tails.sort_by_key(|f| std::cmp::Reverse(seen_of[f.rule.as_str()].earliest().order));
+    for tail in tails {
         let tail_mark = seen_of[tail.rule.as_str()].earliest();
-        let Some(record) = findings.iter().find(|r| {
-            r.rule != tail.rule && ends_traceback_of(seen_of[r.rule.as_str()].earliest(), tail_mark)
-        }) else {
-            continue;
-        };
-        let joined = pairs.iter().any(|(a, b): &(String, String)| {
-            a == &record.rule || b == &tail.rule || a == &tail.rule
-        });
-        if joined {
-            continue;
-        }
-        let tail_leads = !resolved.contains_key(&record.rule)
-            && match (is_unknown(record), is_unknown(tail)) {
-                (true, false) => true,
-                (false, true) => false,
-                _ => severity_of(&tail.rule) > severity_of(&record.rule),
+        for line in findings {
+            if line.rule == tail.rule {
+                continue;
+            }
+            if !in_event_of(seen_of[line.rule.as_str()].earliest(), tail_mark) {
+                continue;
+            }
+            // Each finding joins one other at most, and never one that
+            // (through others) joined it.
+            let target = |id: &str| pairs.iter().find(|(a, _)| a == id).map(|(_, b)| b.as_str());
+            let reaches = |from: &str, to: &str| {
+                let mut at = from;
+                for _ in 0..=pairs.len() {
+                    match target(at) {
+                        Some(next) if next == to => return true,
+                        Some(next) => at = next,
+                        None => return false,
+                    }
+                }
+                false
             };
-        if tail_leads {
-            pairs.push((record.rule.clone(), tail.rule.clone()));
-        } else {
-            pairs.push((tail.rule.clone(), record.rule.clone()));
+            if target(&line.rule).is_some() && target(&tail.rule).is_some() {
+                continue;
+            }
+            let tail_leads = match (
+                resolved.contains_key(&line.rule),
+                resolved.contains_key(&tail.rule),
+            ) {
+                (true, true) => continue,
+                (true, false) => false,
+                (false, true) => true,
+                (false, false) => match (is_unknown(line), is_unknown(tail)) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    _ => severity_of(&tail.rule) > severity_of(&line.rule),
+                },
+            };
+            // The one that already joined something cannot lead a second
+            // time round; the other joins it.
+            let tail_leads = match (target(&line.rule), target(&tail.rule)) {
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                _ => tail_leads,
+            };
+            let (joining, joined) = if tail_leads {
+                (&line.rule, &tail.rule)
+            } else {
+                (&tail.rule, &line.rule)
+            };
+            if target(joining).is_some() || reaches(joined, joining) {
+                continue;
+            }
+            pairs.push((joining.clone(), joined.clone()));
         }
     }
     pairs
