@@ -266,7 +266,7 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
             explained_by.insert(rule.id.clone(), pack.rules[cause].id.clone());
         }
     }
-    let mut resolved = break_mutual(&explained_by, &first_order);
+    let mut resolved = break_cycles(&explained_by, &first_order);
     // Links the causal chain does not follow: a warning that announced the
     // failure it is linked to (a precursor), and a traceback that belongs to
     // a record another rule matched (the same event).
@@ -276,10 +276,12 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
         resolved.insert(warning.clone(), failure);
         hidden.insert(warning);
     }
-    for (companion, with) in companions(&findings, &seen_of, &resolved, &severity_of) {
+    for (companion, with) in companions(&findings, &seen_of, &resolved, &severity_of, &is_outcome) {
         resolved.insert(companion.clone(), with);
         hidden.insert(companion);
     }
+    // The rewrites above keep the links acyclic; this guarantees it.
+    let mut resolved = break_cycles(&resolved, &first_order);
     for finding in &mut findings {
         finding.explained_by = resolved.get(&finding.rule).cloned();
     }
@@ -393,9 +395,10 @@ const OUTCOME_WINDOW_POSITIONS: u64 = 2_000;
 
 /// Whether `cause` (seen in `origin`) can explain an outcome at `at`: the
 /// same stream (a log that names no origin: the same input, or two inputs
-/// with timestamps), before it and within the window.
+/// with timestamps), before it (or on its line: `RunContainerError: secret
+/// "x" not found`) and within the window.
 fn before_within_window(origin: &Origin, cause: Order, at: Order) -> bool {
-    if cause >= at {
+    if cause > at {
         return false;
     }
     let same_input = cause.input == at.input;
@@ -455,21 +458,33 @@ fn outcome_cause(pack: &RulePack, summary: &Summary, seen: &RuleSummary) -> Opti
     nearest_cause(pack, summary, &earliest.origin, earliest.order).map(|(_, rule)| rule)
 }
 
-/// Breaks mutual explanations (A explains B and B explains A): the one seen
-/// first stays the cause.
-fn break_mutual(
+/// Breaks explanation cycles (A explains B and B explains A, or longer
+/// loops, which would leave every member explained and none a cause): in
+/// each cycle the member seen first stays the cause (its own link is
+/// dropped).
+fn break_cycles(
     explained_by: &HashMap<String, String>,
     first_order: &dyn Fn(&str) -> Order,
 ) -> HashMap<String, String> {
-    explained_by
-        .iter()
-        .filter(|(symptom, cause)| {
-            explained_by
-                .get(*cause)
-                .is_none_or(|back| back != *symptom || first_order(cause) < first_order(symptom))
-        })
-        .map(|(s, c)| (s.clone(), c.clone()))
-        .collect()
+    let mut resolved = explained_by.clone();
+    let mut symptoms: Vec<&String> = explained_by.keys().collect();
+    symptoms.sort();
+    for start in symptoms {
+        let mut path: Vec<String> = vec![start.clone()];
+        while let Some(next) = resolved.get(path.last().expect("non-empty")) {
+            if let Some(at) = path.iter().position(|p| p == next) {
+                let first = path[at..]
+                    .iter()
+                    .min_by_key(|id| (first_order(id), id.as_str()))
+                    .expect("a cycle has members")
+                    .clone();
+                resolved.remove(&first);
+                break;
+            }
+            path.push(next.clone());
+        }
+    }
+    resolved
 }
 
 /// Warnings that announce a failure rather than cause a different one: an
@@ -509,19 +524,27 @@ fn precursors(
 /// its timestamp).
 fn in_event_of(line: &Mark, tail: &Mark) -> bool {
     let span = tail.traceback.len() as u64;
-    if span == 0
-        || line.origin != tail.origin
-        || line.order.input != tail.order.input
-        || line.order.pos >= tail.order.pos
-    {
+    if span == 0 || line.origin != tail.origin || line.order.input != tail.order.input {
+        return false;
+    }
+    // One JSON event holding a whole traceback: one record, one position.
+    if line.order.pos == tail.order.pos && line.line == tail.line {
+        return true;
+    }
+    if line.order.pos >= tail.order.pos {
         return false;
     }
     let back = tail.order.pos - line.order.pos;
     let inside = back < span;
-    let record = back <= span + 1
-        && tail.stamp.is_none()
-        && line.stamp.is_some()
-        && line.order.nanos == tail.order.nanos;
+    // The record is the line right before the traceback's header. Its
+    // traceback lines inherit its timestamp, or, when a wrapper stamps every
+    // line (kubectl --timestamps, Heroku), carry one within a second of it.
+    let same_time = match (tail.stamp.is_some(), line.order.nanos, tail.order.nanos) {
+        (false, a, b) => a == b,
+        (true, Some(a), Some(b)) => (b - a).abs() <= 1_000_000_000,
+        (true, _, _) => false,
+    };
+    let record = back == span && line.stamp.is_some() && same_time;
     inside || record
 }
 
@@ -543,7 +566,20 @@ fn companions(
     seen_of: &HashMap<&str, &RuleSummary>,
     resolved: &HashMap<String, String>,
     severity_of: &dyn Fn(&str) -> Severity,
+    is_outcome: &dyn Fn(&str) -> bool,
 ) -> Vec<(String, String)> {
+    // Whether `from` is explained, link by link, by `to`.
+    let explained_through = |from: &str, to: &str| {
+        let mut at = from;
+        for _ in 0..=resolved.len() {
+            match resolved.get(at) {
+                Some(next) if next == to => return true,
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        false
+    };
     let mut pairs: Vec<(String, String)> = Vec::new();
     // The last exception of a chained traceback first: it spans the others.
     let mut tails: Vec<&Finding> = findings.iter().collect();
@@ -551,7 +587,9 @@ fn companions(
     for tail in tails {
         let tail_mark = seen_of[tail.rule.as_str()].earliest();
         for line in findings {
-            if line.rule == tail.rule {
+            // Outcomes have their own links; a line saying how a process
+            // ended neither prints a traceback nor belongs to one.
+            if line.rule == tail.rule || is_outcome(&line.rule) || is_outcome(&tail.rule) {
                 continue;
             }
             if !in_event_of(seen_of[line.rule.as_str()].earliest(), tail_mark) {
@@ -599,7 +637,10 @@ fn companions(
             } else {
                 (&tail.rule, &line.rule)
             };
-            if target(joining).is_some() || reaches(joined, joining) {
+            if target(joining).is_some()
+                || reaches(joined, joining)
+                || explained_through(joined, joining)
+            {
                 continue;
             }
             pairs.push((joining.clone(), joined.clone()));
