@@ -5,6 +5,8 @@
 
 pub mod model;
 pub(crate) mod summary;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
