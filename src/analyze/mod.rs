@@ -270,8 +270,8 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
     }
     let mut resolved = break_cycles(&explained_by, &first_order);
     // Links the causal chain does not follow: a warning that announced the
-    // failure it is linked to (a precursor), and a traceback that belongs to
-    // a record another rule matched (the same event).
+    // failure it is linked to (a precursor), and the findings of one
+    // traceback event (its record, its header, a chain's first exception).
     let mut hidden: BTreeSet<String> = BTreeSet::new();
     for (warning, failure) in precursors(&findings, &resolved, &is_outcome) {
         resolved.remove(&failure);
@@ -294,9 +294,9 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
     // severity error or worse. Ranked: outcomes nothing explains last; then
     // the worst severity among the cause and what it explains, then how much
     // it explains, then whether it sits where a run stalled, then earliest.
-    // The severity shown is the rule's own. A candidate matching the same line as a
-    // better-ranked one is the same event seen by a second rule: it joins
-    // that cause's symptoms.
+    // The severity shown is the rule's own. A candidate matching the same
+    // line as a better-ranked one is the same event seen by a second rule:
+    // it joins that cause's symptoms.
     let stall_set: BTreeSet<&String> = stall_rules.values().flatten().collect();
     let candidates = rank_candidates(&findings, &resolved, &stall_set, &is_outcome, &first_order);
     let mut kept: Vec<usize> = Vec::new();
