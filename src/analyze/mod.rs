@@ -6,9 +6,12 @@
 pub mod model;
 pub(crate) mod summary;
 pub(crate) mod templates;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::input::meta::Origin;
 use crate::rules::{RulePack, Severity};
 pub use model::*;
 use summary::{Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked, correlation_value};
@@ -89,6 +92,7 @@ fn evidence(summary: &Summary, mark: &Mark) -> Evidence {
         timestamp: mark.stamp.clone(),
         origin: mark.origin.clone(),
         traceback: mark.traceback.clone(),
+        before: mark.before.clone(),
     }
 }
 
@@ -232,6 +236,9 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
         .map(|&(r, s)| (pack.rules[r].id.as_str(), s))
         .collect();
     let first_order = |id: &str| seen_of[id].earliest().order;
+    let rule_of = |id: &str| pack.rule(id);
+    let is_outcome = |id: &str| rule_of(id).is_some_and(|r| r.outcome);
+    let severity_of = |id: &str| rule_of(id).map_or(Severity::Info, |r| r.severity);
 
     // Symptoms: a finding explained, through `causes:` links, by a finding
     // seen no later in the same stream origin.
@@ -251,16 +258,33 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
             explained_by.insert(finding.rule.clone(), cause.rule.clone());
         }
     }
-    // Break mutual explanations (A explains B and B explains A): the earlier stays the cause.
-    let resolved: HashMap<String, String> = explained_by
-        .iter()
-        .filter(|(symptom, cause)| {
-            explained_by
-                .get(*cause)
-                .is_none_or(|back| back != *symptom || first_order(cause) < first_order(symptom))
-        })
-        .map(|(s, c)| (s.clone(), c.clone()))
-        .collect();
+    // Outcomes (how a process ended) no link explains: a symptom of the
+    // nearest error-or-worse finding before them in their stream.
+    for &(r, seen) in &rules {
+        let rule = &pack.rules[r];
+        if rule.outcome
+            && !explained_by.contains_key(&rule.id)
+            && let Some(cause) = outcome_cause(pack, summary, seen)
+        {
+            explained_by.insert(rule.id.clone(), pack.rules[cause].id.clone());
+        }
+    }
+    let mut resolved = break_cycles(&explained_by, &first_order);
+    // Links the causal chain does not follow: a warning that announced the
+    // failure it is linked to (a precursor), and the findings of one
+    // traceback event (its record, its header, a chain's first exception).
+    let mut hidden: BTreeSet<String> = BTreeSet::new();
+    for (warning, failure) in precursors(&findings, &resolved, &is_outcome) {
+        resolved.remove(&failure);
+        resolved.insert(warning.clone(), failure);
+        hidden.insert(warning);
+    }
+    for (companion, with) in companions(&findings, &seen_of, &resolved, &severity_of, &is_outcome) {
+        resolved.insert(companion.clone(), with);
+        hidden.insert(companion);
+    }
+    // The rewrites above keep the links acyclic; this guarantees it.
+    let mut resolved = break_cycles(&resolved, &first_order);
     for finding in &mut findings {
         finding.explained_by = resolved.get(&finding.rule).cloned();
     }
@@ -268,85 +292,92 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
     let sequence_reports = sequence_reports(pack, summary, &views, &stall_rules);
 
     // Root causes: unexplained findings that are, or explain, something of
-    // severity error or worse; ranked stall window first, then severity, then
-    // how much they explain, then earliest. A candidate matching the same line as a better-ranked one is
-    // the same event seen by a second rule: it joins that cause's symptoms.
+    // severity error or worse. Ranked: outcomes nothing explains last; then
+    // the worst severity among the cause and what it explains, then how much
+    // it explains, then whether it sits where a run stalled, then earliest.
+    // The severity shown is the rule's own. A candidate matching the same
+    // line as a better-ranked one is the same event seen by a second rule:
+    // it joins that cause's symptoms.
     let stall_set: BTreeSet<&String> = stall_rules.values().flatten().collect();
-    let effective = |f: &Finding| {
-        symptoms_of(&f.rule, &resolved, &findings)
-            .iter()
-            .filter_map(|s| findings.iter().find(|g| &g.rule == s))
-            .map(|g| g.severity)
-            .chain([f.severity])
-            .max()
-            .unwrap_or(f.severity)
-    };
-    let mut candidates: Vec<(usize, Severity)> = findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.explained_by.is_none())
-        .map(|(i, f)| (i, effective(f)))
-        .filter(|(_, s)| *s >= Severity::Error)
-        .collect();
-    candidates.sort_by_key(|&(i, severity)| {
-        let f = &findings[i];
-        (
-            !stall_set.contains(&f.rule),
-            std::cmp::Reverse(severity),
-            std::cmp::Reverse(symptoms_of(&f.rule, &resolved, &findings).len()),
-            first_order(&f.rule),
-        )
-    });
-    let mut kept: Vec<(usize, Severity)> = Vec::new();
+    let candidates = rank_candidates(&findings, &resolved, &stall_set, &is_outcome, &first_order);
+    let mut kept: Vec<usize> = Vec::new();
     let mut same_event: Vec<(usize, String)> = Vec::new();
-    for (i, severity) in candidates {
+    for i in candidates {
         match kept
             .iter()
-            .find(|(k, _)| findings[*k].first == findings[i].first)
+            .position(|&k| findings[k].first == findings[i].first)
         {
-            Some((k, _)) => same_event.push((i, findings[*k].rule.clone())),
-            None => kept.push((i, severity)),
+            // A wrapper (class `unknown`) gives the lead to the rule that
+            // names the failure on the same line, at the wrapper's rank.
+            Some(at) if is_unknown(&findings[kept[at]]) && !is_unknown(&findings[i]) => {
+                let wrapper = std::mem::replace(&mut kept[at], i);
+                for (_, leader) in &mut same_event {
+                    if *leader == findings[wrapper].rule {
+                        leader.clone_from(&findings[i].rule);
+                    }
+                }
+                same_event.push((wrapper, findings[i].rule.clone()));
+            }
+            Some(at) => same_event.push((i, findings[kept[at]].rule.clone())),
+            None => kept.push(i),
         }
     }
-    let mut resolved = resolved;
     for (i, cause) in same_event {
         resolved.insert(findings[i].rule.clone(), cause.clone());
+        hidden.insert(findings[i].rule.clone());
         findings[i].explained_by = Some(cause);
     }
     let root_causes = kept
         .iter()
-        .filter_map(|&(i, severity)| {
+        .filter_map(|&i| {
             let f = &findings[i];
             let rule = pack.rule(&f.rule)?;
+            let unexplained_outcome = rule.outcome;
+            let explanation = if unexplained_outcome {
+                format!(
+                    "{} (an outcome with no recorded cause: read the lines before it)",
+                    f.explanation
+                )
+            } else {
+                f.explanation.clone()
+            };
             Some(RootCause {
                 rule: f.rule.clone(),
                 title: f.title.clone(),
                 class: f.class.clone(),
-                severity,
-                explanation: f.explanation.clone(),
+                severity: f.severity,
+                explanation,
                 evidence: f.evidence.clone(),
-                chain: chain(&f.rule, &resolved, &findings, &sequence_reports),
+                chain: chain(&f.rule, &resolved, &hidden, &findings, &sequence_reports),
                 symptoms: symptoms_of(&f.rule, &resolved, &findings),
                 in_stall_window: stall_set.contains(&f.rule),
+                unexplained_outcome,
                 remediation: rule.remediation.clone(),
                 references: rule.references.clone(),
             })
         })
         .collect::<Vec<_>>();
 
+    // Nothing a signature explains (no cause, or only process ends nothing
+    // explains): the unrecognised error where things went wrong leads.
     let unrecognised = unrecognised_errors(summary);
     let mut root_causes = root_causes;
-    if root_causes.is_empty()
+    if root_causes.iter().all(|c| c.unexplained_outcome)
         && let Some(cause) = unrecognised_cause(summary, &views, &sequence_reports)
     {
-        root_causes.push(cause);
+        root_causes.insert(0, cause);
     }
     let stalled = sequence_reports
         .iter()
         .flat_map(|s| &s.runs)
         .any(|r| r.status == RunStatus::Stalled);
-    let verdict_note = if root_causes.iter().any(|c| c.class == "unknown") {
+    let verdict_note = if root_causes
+        .first()
+        .is_some_and(|c| c.rule.starts_with("unrecognised."))
+    {
         Some("no signature explains what happened; the root cause shown is the first unrecognised error where things went wrong".to_string())
+    } else if !root_causes.is_empty() && root_causes.iter().all(|c| c.unexplained_outcome) {
+        Some("a process ended (exit, crash, back-off) and no signature explains why: see the lines before it".to_string())
     } else if root_causes.is_empty() && stalled {
         Some("a sequence stalled and no signature of severity error or above explains it; see the lines after its last milestone".to_string())
     } else if root_causes.is_empty() && !findings.is_empty() {
@@ -372,6 +403,305 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
         problems,
         stats,
     }
+}
+
+/// How far before an outcome its cause may be: on the timeline when both
+/// lines have a timestamp, else in reading positions of the same input.
+const OUTCOME_WINDOW_NANOS: i128 = 5 * 60 * 1_000_000_000;
+const OUTCOME_WINDOW_POSITIONS: u64 = 2_000;
+
+/// Whether `cause` (seen in `origin`) can explain an outcome at `at`: the
+/// same stream (a log that names no origin: the same input, or two inputs
+/// with timestamps), before it (or on its line: `RunContainerError: secret
+/// "x" not found`) and within the window.
+fn before_within_window(origin: &Origin, cause: Order, at: Order) -> bool {
+    if cause > at {
+        return false;
+    }
+    let same_input = cause.input == at.input;
+    if origin.is_empty() && !same_input && (cause.nanos.is_none() || at.nanos.is_none()) {
+        return false;
+    }
+    match (cause.nanos, at.nanos) {
+        (Some(c), Some(a)) => a - c <= OUTCOME_WINDOW_NANOS,
+        _ => same_input && at.pos - cause.pos <= OUTCOME_WINDOW_POSITIONS,
+    }
+}
+
+/// The nearest match of an error-or-worse rule that is not itself an
+/// outcome, before `at` in stream `origin` and within the window: the
+/// latest such sighting the summary knows of (the first and last per
+/// origin, and the sampled matches), with its rule.
+fn nearest_cause(
+    pack: &RulePack,
+    summary: &Summary,
+    origin: &Origin,
+    at: Order,
+) -> Option<(Order, usize)> {
+    summary
+        .rules
+        .iter()
+        .filter(|&(&r, _)| !pack.rules[r].outcome && pack.rules[r].severity >= Severity::Error)
+        .filter_map(|(&r, seen)| {
+            let spans = seen
+                .origins
+                .get(origin)
+                .into_iter()
+                .flat_map(|span| [span.first, span.last]);
+            let sampled = seen
+                .first
+                .iter()
+                .chain(&seen.last)
+                .filter(|m| &m.origin == origin)
+                .map(|m| m.order);
+            spans
+                .chain(sampled)
+                .filter(|&order| before_within_window(origin, order, at))
+                .max()
+                .map(|order| (order, r))
+        })
+        // The latest sighting; on a tie (one line, two rules) the rule
+        // listed first in the pack.
+        .max_by_key(|&(order, r)| (order, std::cmp::Reverse(r)))
+}
+
+/// What explains an outcome finding: the error-or-worse finding nearest
+/// before its first sighting, in that sighting's stream and within the
+/// window. Findings are told by their first match, and so is this link;
+/// later sightings in other streams (a Heroku router's `H10 App crashed`
+/// for the dyno that crashed) go with it.
+fn outcome_cause(pack: &RulePack, summary: &Summary, seen: &RuleSummary) -> Option<usize> {
+    let earliest = seen.earliest();
+    nearest_cause(pack, summary, &earliest.origin, earliest.order).map(|(_, rule)| rule)
+}
+
+/// Breaks explanation cycles (A explains B and B explains A, or longer
+/// loops, which would leave every member explained and none a cause): in
+/// each cycle the member seen first stays the cause (its own link is
+/// dropped).
+fn break_cycles(
+    explained_by: &HashMap<String, String>,
+    first_order: &dyn Fn(&str) -> Order,
+) -> HashMap<String, String> {
+    let mut resolved = explained_by.clone();
+    let mut symptoms: Vec<&String> = explained_by.keys().collect();
+    symptoms.sort();
+    for start in symptoms {
+        let mut path: Vec<String> = vec![start.clone()];
+        while let Some(next) = resolved.get(path.last().expect("non-empty")) {
+            if let Some(at) = path.iter().position(|p| p == next) {
+                let first = path[at..]
+                    .iter()
+                    .min_by_key(|id| (first_order(id), id.as_str()))
+                    .expect("a cycle has members")
+                    .clone();
+                resolved.remove(&first);
+                break;
+            }
+            path.push(next.clone());
+        }
+    }
+    resolved
+}
+
+/// Warnings that announce a failure rather than cause a different one: an
+/// unexplained warning (not an outcome) that explains a failure of severity
+/// error or worse of its own class. The failure then leads and the warning
+/// is listed with it (memory at 85% before the OOM kill, a `redis://` URL
+/// to a TLS-only host before the reset). Returns (warning, failure) pairs.
+fn precursors(
+    findings: &[Finding],
+    resolved: &HashMap<String, String>,
+    is_outcome: &dyn Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    findings
+        .iter()
+        .filter(|w| {
+            w.severity < Severity::Error && !is_outcome(&w.rule) && !resolved.contains_key(&w.rule)
+        })
+        .filter_map(|w| {
+            findings
+                .iter()
+                .find(|e| {
+                    resolved.get(&e.rule) == Some(&w.rule)
+                        && e.severity >= Severity::Error
+                        && e.class == w.class
+                        && !is_outcome(&e.rule)
+                })
+                .map(|e| (w.rule.clone(), e.rule.clone()))
+        })
+        .collect()
+}
+
+/// Whether `line` belongs to the event that `tail` (the exception line of
+/// a traceback) ends: the same stream and input, and one of the lines the
+/// traceback spans (its header, an earlier exception of a chain), or the
+/// log record right before them that printed it
+/// (`logger.warning(..., exc_info=True)`: the traceback's lines inherit
+/// its timestamp).
+fn in_event_of(line: &Mark, tail: &Mark) -> bool {
+    let span = tail.traceback.len() as u64;
+    if span == 0 || line.origin != tail.origin || line.order.input != tail.order.input {
+        return false;
+    }
+    // One JSON event holding a whole traceback: one record, one position.
+    if line.order.pos == tail.order.pos && line.line == tail.line {
+        return true;
+    }
+    if line.order.pos >= tail.order.pos {
+        return false;
+    }
+    let back = tail.order.pos - line.order.pos;
+    let inside = back < span;
+    // The record is the line right before the traceback's header. Its
+    // traceback lines inherit its timestamp, or, when a wrapper stamps every
+    // line (kubectl --timestamps, Heroku), carry one within a second of it.
+    let same_time = match (tail.stamp.is_some(), line.order.nanos, tail.order.nanos) {
+        (false, a, b) => a == b,
+        (true, Some(a), Some(b)) => (b - a).abs() <= 1_000_000_000,
+        (true, _, _) => false,
+    };
+    let record = back == span && line.stamp.is_some() && same_time;
+    inside || record
+}
+
+/// Whether a finding's class says nothing about the failure (a wrapper such
+/// as `Unrecoverable error:` or a bare traceback header).
+fn is_unknown(f: &Finding) -> bool {
+    f.class == "unknown"
+}
+
+/// Findings that are one event with another: a traceback's exception line,
+/// the record it was printed with and the lines inside it (its header, the
+/// first exception of a chain). When one of the two is explained, the
+/// other joins it; otherwise a known class leads over a wrapper of class
+/// `unknown`, then the more severe, then the record, or the inner line of
+/// the traceback (in a chain the first exception is the cause). Returns
+/// (joining, joined) pairs.
+fn companions(
+    findings: &[Finding],
+    seen_of: &HashMap<&str, &RuleSummary>,
+    resolved: &HashMap<String, String>,
+    severity_of: &dyn Fn(&str) -> Severity,
+    is_outcome: &dyn Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    // Whether `from` is explained, link by link, by `to`.
+    let explained_through = |from: &str, to: &str| {
+        let mut at = from;
+        for _ in 0..=resolved.len() {
+            match resolved.get(at) {
+                Some(next) if next == to => return true,
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        false
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    // The last exception of a chained traceback first: it spans the others.
+    let mut tails: Vec<&Finding> = findings.iter().collect();
+    tails.sort_by_key(|f| std::cmp::Reverse(seen_of[f.rule.as_str()].earliest().order));
+    for tail in tails {
+        let tail_mark = seen_of[tail.rule.as_str()].earliest();
+        for line in findings {
+            // Outcomes have their own links; a line saying how a process
+            // ended neither prints a traceback nor belongs to one.
+            if line.rule == tail.rule || is_outcome(&line.rule) || is_outcome(&tail.rule) {
+                continue;
+            }
+            if !in_event_of(seen_of[line.rule.as_str()].earliest(), tail_mark) {
+                continue;
+            }
+            // Each finding joins one other at most, and never one that
+            // (through others) joined it.
+            let target = |id: &str| pairs.iter().find(|(a, _)| a == id).map(|(_, b)| b.as_str());
+            let reaches = |from: &str, to: &str| {
+                let mut at = from;
+                for _ in 0..=pairs.len() {
+                    match target(at) {
+                        Some(next) if next == to => return true,
+                        Some(next) => at = next,
+                        None => return false,
+                    }
+                }
+                false
+            };
+            if target(&line.rule).is_some() && target(&tail.rule).is_some() {
+                continue;
+            }
+            let tail_leads = match (
+                resolved.contains_key(&line.rule),
+                resolved.contains_key(&tail.rule),
+            ) {
+                (true, true) => continue,
+                (true, false) => false,
+                (false, true) => true,
+                (false, false) => match (is_unknown(line), is_unknown(tail)) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    _ => severity_of(&tail.rule) > severity_of(&line.rule),
+                },
+            };
+            // The one that already joined something cannot lead a second
+            // time round; the other joins it.
+            let tail_leads = match (target(&line.rule), target(&tail.rule)) {
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                _ => tail_leads,
+            };
+            let (joining, joined) = if tail_leads {
+                (&line.rule, &tail.rule)
+            } else {
+                (&tail.rule, &line.rule)
+            };
+            if target(joining).is_some()
+                || reaches(joined, joining)
+                || explained_through(joined, joining)
+            {
+                continue;
+            }
+            pairs.push((joining.clone(), joined.clone()));
+        }
+    }
+    pairs
+}
+
+/// Root-cause candidates, best first: unexplained findings that are, or
+/// explain, something of severity error or worse.
+fn rank_candidates(
+    findings: &[Finding],
+    resolved: &HashMap<String, String>,
+    stall_set: &BTreeSet<&String>,
+    is_outcome: &dyn Fn(&str) -> bool,
+    first_order: &dyn Fn(&str) -> Order,
+) -> Vec<usize> {
+    let effective = |f: &Finding| {
+        symptoms_of(&f.rule, resolved, findings)
+            .iter()
+            .filter_map(|s| findings.iter().find(|g| &g.rule == s))
+            .map(|g| g.severity)
+            .chain([f.severity])
+            .max()
+            .unwrap_or(f.severity)
+    };
+    let mut candidates: Vec<(usize, Severity)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !resolved.contains_key(&f.rule))
+        .map(|(i, f)| (i, effective(f)))
+        .filter(|(_, s)| *s >= Severity::Error)
+        .collect();
+    candidates.sort_by_key(|&(i, severity)| {
+        let f = &findings[i];
+        (
+            is_outcome(&f.rule),
+            std::cmp::Reverse(severity),
+            std::cmp::Reverse(symptoms_of(&f.rule, resolved, findings).len()),
+            !stall_set.contains(&f.rule),
+            first_order(&f.rule),
+        )
+    });
+    candidates.into_iter().map(|(i, _)| i).collect()
 }
 
 fn direct(pack: &RulePack, cause: &str, symptom: &str) -> bool {
@@ -417,18 +747,22 @@ fn symptoms_of(
     out
 }
 
+/// The causal chain from a root cause: each step the first finding it
+/// explains, not following `hidden` links (precursors, same events).
 fn chain(
     cause: &str,
     resolved: &HashMap<String, String>,
+    hidden: &BTreeSet<String>,
     findings: &[Finding],
     sequences: &[SequenceReport],
 ) -> Vec<String> {
     let mut chain = vec![cause.to_string()];
     let mut current = cause.to_string();
-    while let Some(next) = findings
-        .iter()
-        .find(|f| resolved.get(&f.rule) == Some(&current) && !chain.contains(&f.rule))
-    {
+    while let Some(next) = findings.iter().find(|f| {
+        resolved.get(&f.rule) == Some(&current)
+            && !chain.contains(&f.rule)
+            && !hidden.contains(&f.rule)
+    }) {
         chain.push(next.rule.clone());
         current = next.rule.clone();
     }
@@ -500,6 +834,11 @@ fn sequence_reports(
             .map(|(r, view)| {
                 let status = if view.run.complete() {
                     RunStatus::Completed
+                } else if view.run.first_missing().is_none() {
+                    // Picked up after its first step and every step since
+                    // reached: nothing says it stopped short, nor that it
+                    // completed.
+                    RunStatus::Running
                 } else if view.restarted
                     || stall_rules.get(&r).is_some_and(|s| !s.is_empty())
                     || error_at_or_after(view.last())
@@ -552,9 +891,11 @@ fn run_report(
     let stall_findings: Vec<String> = stall_rules
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_default();
-    let explained = stall_findings
-        .iter()
-        .any(|id| pack.rule(id).is_some_and(|r| r.severity >= Severity::Error));
+    // An exit or crash after the last milestone says the run stopped, not why.
+    let explained = stall_findings.iter().any(|id| {
+        pack.rule(id)
+            .is_some_and(|r| r.severity >= Severity::Error && !r.outcome)
+    });
     let unexplained_stall = if status == RunStatus::Stalled && !explained {
         let last = run.last_mark();
         let path = path_of(summary, last.order.input);
@@ -568,6 +909,7 @@ fn run_report(
                 timestamp: None,
                 origin: last.origin.clone(),
                 traceback: Vec::new(),
+                before: Vec::new(),
             })
             .collect()
     } else {
@@ -671,6 +1013,7 @@ fn unrecognised_cause(
         symptoms: Vec::new(),
         chain: vec![rule],
         in_stall_window: in_window.is_some(),
+        unexplained_outcome: false,
         remediation: "No signature in the pack explains this error. Read the lines around it; \
             if it is the cause, add a signature for it (see rules/README.md) so that the next \
             report names it."

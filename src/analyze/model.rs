@@ -37,6 +37,10 @@ pub struct Evidence {
     /// The traceback this line ends, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub traceback: Vec<String>,
+    /// For a line that says how a process ended (an outcome rule): the last
+    /// lines of its stream before it, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<String>,
 }
 
 /// Where a finding sits against a sequence run.
@@ -100,7 +104,8 @@ pub struct RootCause {
     pub title: String,
     /// The rule's failure class.
     pub class: String,
-    /// The worst severity among the cause and what it explains.
+    /// The rule's own severity (what the cause explains may rank it higher,
+    /// but never changes the severity shown).
     pub severity: Severity,
     /// The rule's explanation, captures filled in.
     pub explanation: String,
@@ -114,6 +119,11 @@ pub struct RootCause {
     /// Whether it sits where a sequence stalled (after the last milestone
     /// reached, before the first missing).
     pub in_stall_window: bool,
+    /// Set when the cause is an outcome (a line saying how a process ended:
+    /// an exit, a crashed state, a back-off) that no error before it in its
+    /// stream explains; its evidence then carries the lines before it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unexplained_outcome: bool,
     /// What to do about it.
     pub remediation: String,
     /// Documentation to read (URLs, or a runbook's title and section).
@@ -136,11 +146,14 @@ pub struct Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
-    /// Every milestone reached.
+    /// Every milestone reached (a run the log picked up after its first
+    /// milestone never is: the log does not show its earlier steps).
     Completed,
     /// Stopped short: restarted, failed, or went quiet while the log went on.
     Stalled,
-    /// Not complete, but nothing says it stopped (the log may just end).
+    /// Not complete, but nothing says it stopped (the log may just end, or
+    /// picked the run up after its first milestone and it reached every
+    /// milestone since).
     Running,
 }
 

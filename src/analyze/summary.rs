@@ -66,6 +66,8 @@ pub(crate) struct Mark {
     pub origin: Origin,
     pub captures: Vec<(String, String)>,
     pub traceback: Vec<String>,
+    /// For an outcome rule: the lines of its stream before it.
+    pub before: Vec<String>,
 }
 
 impl Order {
@@ -93,6 +95,7 @@ impl Mark {
             origin: m.meta.origin,
             captures: m.captures,
             traceback: m.traceback,
+            before: m.before,
         }
     }
 }
@@ -280,8 +283,10 @@ impl Run {
             .map(|i| entry + i)
     }
 
+    /// Every step reached. A run the log picked up after its first step is
+    /// never complete: the log does not show its earlier steps happened.
     pub fn complete(&self) -> bool {
-        self.first_missing().is_none()
+        self.steps.iter().all(Option::is_some)
     }
 
     /// When the run started (its earliest milestone on the timeline).
@@ -467,7 +472,7 @@ impl SequenceSummary {
                 if restarted {
                     run.restarted = true;
                     self.restarted += 1;
-                    let missing = run.first_missing().unwrap_or(0);
+                    let missing = run.steps.iter().position(Option::is_none).unwrap_or(0);
                     *self.restarted_at.entry(missing).or_default() += 1;
                 } else {
                     self.untracked += 1;

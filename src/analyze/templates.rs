@@ -227,6 +227,7 @@ mod tests {
             origin: Origin::default(),
             captures: Vec::new(),
             traceback: Vec::new(),
+            before: Vec::new(),
         }
     }
 

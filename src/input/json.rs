@@ -14,12 +14,32 @@ const STACK_KEYS: [&str; 5] = ["exc_info", "exception", "stack_trace", "stack", 
 const TIME_KEYS: [&str; 6] = ["timestamp", "date", "time", "@timestamp", "asctime", "ts"];
 const LEVEL_KEYS: [&str; 5] = ["level", "levelname", "status", "severity", "log.level"];
 
-/// The event object itself: Datadog API items nest it in `attributes`.
+/// The event object itself: Datadog API items nest it in `attributes`
+/// (`{"id", "type", "attributes": {"message", "timestamp", ...}}`). A
+/// Datadog Log Archive event carries its message at the top level and its
+/// custom attributes, `timestamp` among them, in `attributes`: there the
+/// top level is the event.
 fn event(value: &Value) -> &Value {
     match value.get("attributes") {
-        Some(inner) if inner.get("message").is_some() || inner.get("timestamp").is_some() => inner,
+        Some(inner)
+            if str_field(inner, &MESSAGE_KEYS).is_some()
+                || (inner.get("timestamp").is_some()
+                    && str_field(value, &MESSAGE_KEYS).is_none()) =>
+        {
+            inner
+        }
         _ => value,
     }
+}
+
+/// A `key:value` Datadog tag (`pod_name:api-7d9f`), by key.
+fn tag<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get("tags")?.as_array()?.iter().find_map(|t| {
+        t.as_str()?
+            .strip_prefix(key)?
+            .strip_prefix(':')
+            .filter(|v| !v.is_empty())
+    })
 }
 
 fn str_field<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a str> {
@@ -80,11 +100,14 @@ pub fn event_message(value: &Value) -> Option<(String, Meta)> {
             .get("pod_name")
             .or_else(|| nested.get("kubernetes").and_then(|k| k.get("pod_name")))
             .and_then(Value::as_str)
+            .or_else(|| tag(ev, "pod_name"))
             .map(str::to_string)
             .or(wrapper_origin.pod),
         container: nested
             .get("container_name")
+            .or_else(|| nested.get("kube_container_name"))
             .and_then(Value::as_str)
+            .or_else(|| tag(ev, "kube_container_name"))
             .map(str::to_string)
             .or(wrapper_origin.container),
     };
@@ -143,6 +166,35 @@ mod tests {
         assert_eq!(meta.origin.service.as_deref(), Some("ops"));
         let (msg, _) = line_message(r#"{"event":"job failed","level":"error","exc_info":"Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nKeyError: 'X'"}"#).expect("event");
         assert_eq!(msg.lines().last(), Some("KeyError: 'X'"));
+    }
+
+    #[test]
+    fn datadog_archive_event_with_attributes_timestamp() {
+        let line = r#"{"_id":"AZz","date":"2025-10-23T15:57:41.525Z","host":"ip-10-42-3-117.ec2.internal","service":"ops-agent-worker","status":"error","message":"Traceback (most recent call last):\n  File \"/app/w.py\", line 3, in <module>\nKeyError: 'REDIS_URL'","attributes":{"service":"ops-agent-worker","timestamp":1761235061525,"kube_container_name":"worker"},"tags":["env:production","pod_name:ops-agent-worker-6c9f8d7b5-tq4zm","kube_container_name:worker"]}"#;
+        let (msg, meta) = line_message(line).expect("event");
+        assert_eq!(msg.lines().last(), Some("KeyError: 'REDIS_URL'"));
+        assert_eq!(msg.lines().count(), 3, "the traceback stays one event");
+        assert_eq!(meta.level, Some(Level::Error));
+        assert_eq!(
+            meta.timestamp.map(|t| t.text).as_deref(),
+            Some("2025-10-23T15:57:41.525Z")
+        );
+        assert_eq!(meta.origin.service.as_deref(), Some("ops-agent-worker"));
+        assert_eq!(
+            meta.origin.host.as_deref(),
+            Some("ip-10-42-3-117.ec2.internal")
+        );
+        assert_eq!(
+            meta.origin.pod.as_deref(),
+            Some("ops-agent-worker-6c9f8d7b5-tq4zm")
+        );
+        assert_eq!(meta.origin.container.as_deref(), Some("worker"));
+        // An attributes object with a message is the event (Logs API items).
+        let (msg, _) = line_message(
+            r#"{"id":"x","attributes":{"timestamp":"2025-10-23T08:57:55Z","message":"inner","attributes":{"timestamp":1}},"message":"outer"}"#,
+        )
+        .expect("event");
+        assert_eq!(msg, "inner");
     }
 
     #[test]

@@ -270,7 +270,7 @@ fn parse_file(source: &Arc<SourceText>, errors: &mut Vec<Diagnostic>) -> Option<
     }
 }
 
-const RULE_FIELDS: &str = "id, title, class, severity, description, patterns, all, not, levels, services, explain, remediation, references, causes, examples";
+const RULE_FIELDS: &str = "id, title, class, severity, description, patterns, all, not, levels, services, raised_in, not_raised_in, explain, remediation, references, causes, outcome, examples";
 
 fn yaml_diagnostic(source: &Arc<SourceText>, error: &serde_saphyr::Error) -> Diagnostic {
     let at = error.location().unwrap_or(Location::UNKNOWN);
@@ -389,6 +389,8 @@ fn compile_rule(
     let patterns = compile_patterns(&spec.patterns, source, errors, warnings);
     let all = compile_plain(&spec.all, source, errors);
     let not = compile_plain(&spec.not, source, errors);
+    let raised_in = compile_plain(&spec.raised_in, source, errors);
+    let not_raised_in = compile_plain(&spec.not_raised_in, source, errors);
     let services = compile_services(&spec.services, source, errors);
     if let (Some(explain), Some(patterns)) = (&spec.explain, &patterns) {
         check_placeholders(explain, patterns, source, errors);
@@ -412,6 +414,9 @@ fn compile_rule(
         remediation: spec.remediation.trim().to_string(),
         references: spec.references,
         causes: spec.causes.into_iter().map(|c| c.value).collect(),
+        outcome: spec.outcome,
+        raised_in: raised_in?,
+        not_raised_in: not_raised_in?,
         examples,
         origin: origin(source, spec.id.referenced),
     })

@@ -135,6 +135,12 @@ pub struct Rule {
     pub remediation: String,
     pub references: Vec<String>,
     pub causes: Vec<String>,
+    /// Says how a process ended, not why (`outcome: true`).
+    pub outcome: bool,
+    /// Conditions on the innermost traceback frame's file (`raised_in`,
+    /// `not_raised_in`).
+    pub raised_in: Vec<Regex>,
+    pub not_raised_in: Vec<Regex>,
     pub examples: Examples,
     pub origin: Origin,
 }
@@ -193,6 +199,24 @@ impl RulePack {
 }
 
 impl Rule {
+    /// Whether the rule has conditions on the traceback a line ends.
+    pub fn needs_traceback(&self) -> bool {
+        !self.raised_in.is_empty() || !self.not_raised_in.is_empty()
+    }
+
+    /// Whether a line ending `traceback` (oldest line first; empty when the
+    /// line ends none) satisfies the rule's `raised_in` / `not_raised_in`.
+    pub fn traceback_allows(&self, traceback: &[String]) -> bool {
+        if !self.needs_traceback() {
+            return true;
+        }
+        let file = innermost_frame_file(traceback);
+        let required = self.raised_in.is_empty()
+            || file.is_some_and(|f| self.raised_in.iter().any(|re| re.is_match(f)));
+        let vetoed = file.is_some_and(|f| self.not_raised_in.iter().any(|re| re.is_match(f)));
+        required && !vetoed
+    }
+
     /// Fills `{name}` placeholders of the explanation with captured values.
     pub fn explanation(&self, captures: &[(String, String)]) -> String {
         let Some(template) = &self.explain else {
@@ -204,4 +228,14 @@ impl Rule {
         }
         out
     }
+}
+
+/// The file of the innermost frame (`File "PATH", line N, in f`) of a
+/// traceback, oldest line first.
+pub fn innermost_frame_file(traceback: &[String]) -> Option<&str> {
+    traceback.iter().rev().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("File \"")?;
+        let end = rest.find('"')?;
+        rest[end..].starts_with("\", line ").then(|| &rest[..end])
+    })
 }

@@ -47,6 +47,17 @@ pub struct RuleSpec {
     pub references: Vec<String>,
     #[serde(default)]
     pub causes: Vec<Spanned<String>>,
+    /// The line says how a process ended (an exit, a crashed state, a
+    /// back-off), not why: analysis makes it a symptom of the error before it.
+    #[serde(default)]
+    pub outcome: bool,
+    /// Regexes for the file of the innermost frame of the traceback the line
+    /// ends: one must match (a line ending no traceback never matches).
+    #[serde(default)]
+    pub raised_in: Vec<Spanned<String>>,
+    /// Regexes for that file that veto the match.
+    #[serde(default)]
+    pub not_raised_in: Vec<Spanned<String>>,
     #[serde(default)]
     pub examples: ExamplesSpec,
 }

@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use crate::input::meta::Meta;
+use crate::input::traceback::is_exception_line;
 use crate::input::{json, peel};
-use crate::scan::{Matcher, Target};
+use crate::scan::{Matcher, Target, collect_traceback};
 
 use super::model::{Example, RulePack};
 
@@ -40,8 +41,23 @@ pub fn run(pack: &Arc<RulePack>) -> Outcome {
     let matcher = Matcher::new(Arc::clone(pack));
     let mut outcome = Outcome::default();
     let mut check = |id: &str, target: Target, example: &Example, must_match: bool| {
-        let message = message_of(&example.line);
-        let hits = matcher.match_message(&message, &mut Meta::default);
+        // A multi-line example is a traceback (or other lines) ending in the
+        // line to match: `raised_in` rules are tested on whole tracebacks.
+        let (message, traceback) = match example.line.trim_end().rsplit_once('\n') {
+            Some((context, last)) => {
+                let message = message_of(last);
+                let previous: Vec<String> = context.lines().map(message_of).collect();
+                let traceback = if is_exception_line(&message) {
+                    collect_traceback(&previous, &message)
+                } else {
+                    Vec::new()
+                };
+                (message, traceback)
+            }
+            None => (message_of(&example.line), Vec::new()),
+        };
+        let mut hits = matcher.match_message(&message, &mut Meta::default);
+        matcher.keep_allowed(&mut hits, &traceback);
         let hit = hits.iter().find(|h| h.target == target);
         let problem = match (must_match, hit) {
             (true, None) => Some(format!("expected a match: {}", example.line)),

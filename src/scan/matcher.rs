@@ -333,6 +333,25 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// Drops the hits of rules whose `raised_in` / `not_raised_in` the
+    /// traceback the line ends (empty: none) does not satisfy.
+    pub fn keep_allowed(&self, hits: &mut Vec<Hit>, traceback: &[String]) {
+        hits.retain(|hit| match hit.target {
+            Target::Rule(r) => self.pack.rules[r].traceback_allows(traceback),
+            Target::Milestone { .. } | Target::Unrecognised => true,
+        });
+    }
+
+    /// Whether a hit is of a rule that says how a process ended.
+    pub fn any_outcome(&self, hits: &[Hit]) -> bool {
+        hits.iter().any(|hit| match hit.target {
+            Target::Rule(r) => self.pack.rules[r].outcome,
+            Target::Milestone { .. } | Target::Unrecognised => false,
+        })
+    }
+}
+
 /// Positions found by each finder, reused while scanning one buffer:
 /// `None` not searched yet, `Some(None)` no needle left.
 #[derive(Default)]

@@ -34,6 +34,9 @@ pub struct LineMatch {
     pub meta: Meta,
     /// The traceback this line ends, oldest line first (empty if none).
     pub traceback: Vec<String>,
+    /// For a rule that says how a process ended (`outcome: true`): the last
+    /// lines of the same stream before it, oldest first (empty otherwise).
+    pub before: Vec<String>,
     /// When the line was written: its own stamp, or else the nearest earlier
     /// line's (a traceback's exception line has none of its own). Looked up
     /// in the input, never in other matches, so chunking cannot change it.
@@ -399,10 +402,19 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
                 ..Meta::default()
             });
             if !hits.is_empty() {
-                let traceback = if is_exception_line(subline) {
+                let previous = || {
                     let mut previous: Vec<String> = history.iter().cloned().collect();
                     previous.extend(sublines[..i].iter().map(|s| s.to_string()));
-                    collect_traceback(&previous, subline)
+                    previous
+                };
+                let traceback = if is_exception_line(subline) {
+                    collect_traceback(&previous(), subline)
+                } else {
+                    Vec::new()
+                };
+                matcher.keep_allowed(&mut hits, &traceback);
+                let before = if matcher.any_outcome(&hits) {
+                    lines_before(&previous())
                 } else {
                     Vec::new()
                 };
@@ -415,6 +427,7 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
                         text: clip::evidence(subline, hit.span),
                         meta: record.meta.clone(),
                         traceback: traceback.clone(),
+                        before: before.clone(),
                         nanos: inherited,
                         seq: (index as u64) * SUBLINES + (i as u64).min(SUBLINES - 1),
                         end: next,
@@ -432,7 +445,23 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
     matches
 }
 
-fn collect_traceback(previous: &[String], exception: &str) -> Vec<String> {
+/// Lines shown before an outcome (a process exit, a crash) that nothing explains.
+pub(crate) const BEFORE_LINES: usize = 8;
+
+/// The last [`BEFORE_LINES`] non-blank lines of `previous` (oldest first), clipped.
+fn lines_before(previous: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = previous
+        .iter()
+        .rev()
+        .filter(|line| !line.trim().is_empty())
+        .take(BEFORE_LINES)
+        .map(|line| clip::evidence(line, 0..0))
+        .collect();
+    lines.reverse();
+    lines
+}
+
+pub(crate) fn collect_traceback(previous: &[String], exception: &str) -> Vec<String> {
     match traceback_start(previous.len(), |i| previous.get(i).cloned()) {
         Some(start) => {
             let mut lines: Vec<String> = previous[start..]
@@ -591,13 +620,24 @@ fn scan_line(
             continue;
         }
         let meta = meta_cache.take().unwrap_or_else(line_meta);
-        let traceback = if is_exception_line(subline) {
-            let previous: Vec<String> = if i > 0 {
+        let previous = || -> Vec<String> {
+            if i > 0 {
                 sublines[..i].iter().map(|s| s.to_string()).collect()
             } else {
                 previous_messages(buf, line_start, format, &meta.origin)
-            };
-            collect_traceback(&previous, subline)
+            }
+        };
+        let traceback = if is_exception_line(subline) {
+            collect_traceback(&previous(), subline)
+        } else {
+            Vec::new()
+        };
+        matcher.keep_allowed(&mut hits, &traceback);
+        if hits.is_empty() {
+            continue;
+        }
+        let before = if matcher.any_outcome(&hits) {
+            lines_before(&previous())
         } else {
             Vec::new()
         };
@@ -614,6 +654,7 @@ fn scan_line(
                 text: clip::evidence(subline, hit.span),
                 meta: meta.clone(),
                 traceback: traceback.clone(),
+                before: before.clone(),
                 nanos,
                 seq: line_index + 1,
                 end: (consumed + 1).min(buf.len()) as u64,
