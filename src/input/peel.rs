@@ -34,10 +34,13 @@ static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
         r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}:\d{2} (?:AM|PM) {1,2}",
         // Render CLI text: `YYYY-MM-DD HH:MM:SS  ` (two spaces)
         r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}  ",
+        // RQ worker: the time of day alone, `08:57:55 `
+        r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d ",
         // RFC 3164 syslog / journald: `Oct 23 08:57:55 host unit[PID]: `
         r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?P<host>[\w.-]+) (?P<service>[\w.@/-]+?)(?:\[\d+\])?: ",
-        // Cloud Foundry: [APP/PROC/WEB/0] OUT|ERR
-        r"^\[(?:APP|RTR|STG|CELL|API)/[^\]]*\] (?:OUT|ERR) ",
+        // Cloud Foundry: [APP/PROC/WEB/0] OUT|ERR; the source (app instance,
+        // router, cell, API) is the stream, as a Heroku dyno is.
+        r"^\[(?P<service>(?:APP|RTR|STG|CELL|API)/[!-\\^-~]*)\] (?:OUT|ERR) ",
         // docker compose: `service-1  | `
         r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ",
     ]
@@ -151,6 +154,21 @@ mod tests {
             "[2025-06-02 14:11:03,511: ERROR/MainProcess] x"
         );
         assert_eq!(message("Oct 23 08:57:55 host1 app[123]: boom"), "boom");
+        assert_eq!(
+            message("08:58:25 Traceback (most recent call last):"),
+            "Traceback (most recent call last):"
+        );
+    }
+
+    #[test]
+    fn cloud_foundry_names_its_source() {
+        let (msg, origin) = message_and_origin(
+            "2025-10-23T08:57:44.63+0000 [APP/PROC/WEB/0] ERR Traceback (most recent call last):",
+        );
+        assert_eq!(msg, "Traceback (most recent call last):");
+        assert_eq!(origin.service.as_deref(), Some("APP/PROC/WEB/0"));
+        let (_, origin) = message_and_origin("[CELL/0] OUT Cell 3c1f stopping instance");
+        assert_eq!(origin.service.as_deref(), Some("CELL/0"));
     }
 
     #[test]
