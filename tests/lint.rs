@@ -223,7 +223,7 @@ fn alias_bomb(depth: usize) -> String {
         let prev = format!("*a{}", i - 1);
         yaml.push_str(&format!(
             "            a{i}: &a{i} [{}]\n",
-            vec![prev.as_str(); 10].join(", ")
+            [prev.as_str(); 10].join(", ")
         ));
     }
     yaml
