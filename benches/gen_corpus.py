@@ -123,7 +123,7 @@ def _run_line(state, run, y):
 PICK = HEALTHY * 5 + [None] * 16
 assert len(PICK) == 96
 
-# The worker's start-up banner and its eight success milestones (seed 000).
+# The worker's start-up banner and its eight success milestones (Worker Deployment Troubleshooting Guide).
 STARTUP = [
     "INFO:__main__:============================================================",
     "INFO:__main__:Ops Agent Worker - Orchestrator Integration",
@@ -185,7 +185,7 @@ def _traceback(frames, last, cls):
 
 
 INCIDENTS = [
-    # seed 000: ops-agent-worker governance start-up, first-party import path
+    # Worker Deployment Troubleshooting Guide: ops-agent-worker governance start-up, first-party import path
     _with_degraded(_traceback(
         [("%s/orchestrator/governance/reputation_engine.py" % SRC, 47, "_get_supabase_client",
           "from orchestrator.persistence.db_client import get_client")],
@@ -196,7 +196,7 @@ INCIDENTS = [
         _traceback([("/app/agents/ops_agent/tools/__init__.py", 3, "<module>", "from agents.shared.http import client")],
                    "ModuleNotFoundError: No module named 'agents.shared'", "module-not-found"),
     ),
-    # seed 000 Issue 3: the agent_type check constraint
+    # Worker Deployment Troubleshooting Guide, Issue 3: the agent_type check constraint
     _variants(
         [("postgrest.exceptions.APIError: {{'code': '23514', 'details': 'Failing row contains ({uuid}, ops, 100, "
           "sandbox_only).', 'hint': None, 'message': 'new row for relation \"agent_reputation\" violates check "
@@ -236,7 +236,7 @@ INCIDENTS = [
         [("[PolicyEngine] Error loading policies: [Errno 2] No such file or directory: "
           "'%s/agents/ops_agent/config/policies.yaml'" % SRC, "config-error")],
     ),
-    # seed 001: job worker on Kubernetes with Upstash Redis; schema drift
+    # Worker Infrastructure runbook: job worker on Kubernetes with Upstash Redis; schema drift
     _variants(
         [('psycopg2.errors.UndefinedColumn: column "reserved_credits" of relation "credit_balances" does not exist',
           "db-schema-mismatch")],
@@ -270,7 +270,7 @@ INCIDENTS = [
           "'agents.ops_agent', but prior to execution of 'agents.ops_agent.worker'; this may result in unpredictable "
           "behaviour", "entrypoint-not-run")],
     ),
-    # seed 002: a Celery worker whose broker is down (its retry line is
+    # Worker Container Troubleshooting Guide: a Celery worker whose broker is down (its retry line is
     # Celery's fixed wording, so it is context here)
     _variants(
         [("[{clock}: ERROR/MainProcess] consumer: Cannot connect to redis://:**@redis-master.queue.svc.cluster.local:"
@@ -323,7 +323,7 @@ INCIDENTS = [
         [("pip._vendor.urllib3.exceptions.ProtocolError: ('Connection broken: OSError(28, \"No space left on device\")')",
           "disk-full")],
     ),
-    # seed 003: Dramatiq on the in-memory broker; a package missing in tox
+    # Dramatiq actor debugging log: Dramatiq on the in-memory broker; a package missing in tox
     _variants(
         [("[{clock}] [PID {pid}] [MainThread] [dramatiq.broker.StubBroker] [DEBUG] Declaring queue 'default'.",
           "broker-misconfigured")],
@@ -335,7 +335,7 @@ INCIDENTS = [
         [("py312: commands[0]> python -m alembic upgrade head -> ModuleNotFoundError: No module named 'psycopg2'",
           "missing-dependency")],
     ),
-    # seed 004: AgentOS agent runs
+    # Agent Troubleshooting Runbook: AgentOS agent runs
     _variants(
         [("WARN [run_id={run}] Memory usage at 87%", None),
          ("WARN [run_id={run}] Memory usage at 96%", None),

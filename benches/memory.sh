@@ -66,7 +66,7 @@ if [[ ${REGEN:-} == 1 || ! -s $CORPUS || ! -s $MANIFEST ]]; then
 else
     say "reusing $CORPUS (REGEN=1 to regenerate)"
 fi
-BYTES=$(stat -c %s "$CORPUS")
+BYTES=$(stat -L -c %s "$CORPUS")
 
 J_ARGS=()
 if [[ -n $THREADS ]]; then J_ARGS=(-j "$THREADS"); fi
@@ -82,13 +82,25 @@ measure() {
     local tfile=$WORK/mem-$name.time err=$WORK/mem-$name.err rc=0
     say "$label"
     set +e
+    # Run in the background so that the process's anonymous (heap) memory
+    # can be sampled from /proc while it runs: RSS of a mapped file counts
+    # the file's pages, which are page cache, not heap.
     if [[ -n $feed ]]; then
-        bash -c "$feed" | "$GNU_TIME" -v -o "$tfile" "$FL" "$@" >"$out" 2>"$err"
-        rc=${PIPESTATUS[1]}
+        bash -c "$feed" | "$GNU_TIME" -v -o "$tfile" "$FL" "$@" >"$out" 2>"$err" &
     else
-        "$GNU_TIME" -v -o "$tfile" "$FL" "$@" >"$out" 2>"$err"
-        rc=$?
+        "$GNU_TIME" -v -o "$tfile" "$FL" "$@" >"$out" 2>"$err" &
     fi
+    local timer=$! anon=0 child kb
+    while kill -0 "$timer" 2>/dev/null; do
+        child=$(pgrep -P "$timer" -n 2>/dev/null || true)
+        if [[ -n $child ]]; then
+            kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$child/status" 2>/dev/null || true)
+            if [[ -n $kb && $kb -gt $anon ]]; then anon=$kb; fi
+        fi
+        sleep 0.05
+    done
+    wait "$timer"
+    rc=$?
     set -e
     local rss wall status
     rss=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): *//p' "$tfile" 2>/dev/null)
@@ -100,8 +112,8 @@ measure() {
         status="FAILED (exit $rc): $(head -c 200 "$err" | tr '\n|' ' /')"
         FAILED+="$name "
     fi
-    ROWS+=("$(awk -v l="$label" -v b="$in_bytes" -v k="${rss:-0}" -v w="${wall:-?}" -v s="$status" \
-        'BEGIN { gsub(/\|/, "\\|", l); printf "| `%s` | %d | %.1f | %s | %s |", l, b, k * 1024 / 1e6, w, s }')")
+    ROWS+=("$(awk -v l="$label" -v b="$in_bytes" -v k="${rss:-0}" -v a="$anon" -v w="${wall:-?}" -v s="$status" \
+        'BEGIN { gsub(/\|/, "\\|", l); printf "| `%s` | %.0f | %.1f | %.1f | %s | %s |", l, b, k * 1024 / 1e6, a * 1024 / 1e6, w, s }')")
 }
 
 Q_CORPUS=$(printf %q "$CORPUS")
@@ -126,11 +138,12 @@ echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /pr
      "$(if [[ ${NO_BUILD:-} == 1 ]]; then echo "(binary not rebuilt: NO_BUILD=1, built $(date -u -r "$FL" +%Y-%m-%dT%H:%MZ))"; fi)," \
      "threads: ${THREADS:-default (one per core)}"
 echo
-echo "| command | input bytes | peak RSS (MB) | wall time (s) | status |"
-echo "|---|---|---|---|---|"
+echo "| command | input bytes | peak RSS (MB) | peak heap (MB) | wall time (s) | status |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "Peak RSS = GNU time's \"Maximum resident set size\" of the faultline process; MB = 10^6 bytes (cat is not counted)."
+echo "Peak heap = the largest RssAnon (anonymous memory) sampled from /proc every 50 ms."
 echo "For a memory-mapped file it includes the file pages the process touched; those are page cache"
 echo "(shared, clean, reclaimable by the kernel), not heap. The piped rows show what faultline itself holds."
 echo "Exit 1 from faultline means findings at or above --fail-on (error), not a failure."

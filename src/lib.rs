@@ -40,7 +40,7 @@ mod scan;
 
 pub use analyze::model::{
     Evidence, Finding, InputProblem, Location, Placement, ProblemKind, Report, RootCause, Run,
-    RunStatus, SequenceReport, Stats, Step,
+    RunStatus, SequenceReport, Stats, Step, Unrecognised,
 };
 pub use analyze::summary::Summary;
 pub use engine::{Engine, MmapChoice, Options, Scan};

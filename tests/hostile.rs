@@ -81,13 +81,14 @@ fn log_with_failure_first(healthy_lines: usize) -> String {
 }
 
 #[test]
-fn binary_files_are_skipped_with_a_note_unless_binary_is_given() {
+fn binary_files_found_in_a_directory_are_skipped_but_named_ones_are_scanned() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut bytes = vec![0u8, 1, 2, 3, 0xff, 0];
     bytes.extend_from_slice(format!("\n{FAILURE}\n").as_bytes());
     let blob = write(dir.path(), "core.bin", &bytes);
-    let (code, report) = scan_json(&[path_str(&blob)]);
-    assert_eq!(code, 0, "a skipped file is not an error");
+    write(dir.path(), "app.log", b"INFO ok\n");
+    let (code, report) = scan_json(&[path_str(dir.path())]);
+    assert_eq!(code, 0, "a skipped file is not an error: {report:#}");
     assert_eq!(count(&report, RULE), 0);
     let notes = problems(&report);
     assert!(
@@ -96,9 +97,68 @@ fn binary_files_are_skipped_with_a_note_unless_binary_is_given() {
             .any(|(_, kind, message)| kind == "skipped" && message.contains("binary")),
         "{notes:?}"
     );
-    let (code, report) = scan_json(&["--binary", path_str(&blob)]);
+    let (code, report) = scan_json(&["--binary", path_str(dir.path())]);
     assert_eq!(code, 1);
     assert_eq!(count(&report, RULE), 1);
+    // Named on the command line, it is scanned, as grep and ripgrep do:
+    // crashed nodes leave runs of NUL bytes in their logs.
+    let (code, report) = scan_json(&[path_str(&blob)]);
+    assert_eq!(code, 1);
+    assert_eq!(count(&report, RULE), 1);
+}
+
+#[test]
+fn nothing_read_is_never_an_all_clear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let (code, report) = scan_json(&[path_str(&empty)]);
+    assert_eq!(code, 2, "{report:#}");
+    assert!(
+        problems(&report)
+            .iter()
+            .any(|(_, kind, message)| kind == "error" && message.contains("no input could be read")),
+        "{report:#}"
+    );
+    // Every input skipped is nothing read either.
+    let binary = dir.path().join("only-binary");
+    std::fs::create_dir(&binary).expect("mkdir");
+    write(&binary, "core.bin", &[0u8, 1, 2, 0, 0]);
+    let (code, _) = scan_json(&[path_str(&binary)]);
+    assert_eq!(code, 2);
+    // An empty file was read: it is clean.
+    let (code, _) = scan_json(&[path_str(&write(dir.path(), "empty.log", b""))]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn gzip_on_stdin_is_recognised_by_its_bytes() {
+    let output = faultline()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(gzip(format!("INFO start\n{FAILURE}\n").as_bytes()))
+        .output()
+        .expect("run");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(count(&report, RULE), 1);
+    assert_eq!(report["stats"]["lines"], 2);
+}
+
+#[test]
+fn markdown_lists_the_problems() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fine = write(dir.path(), "fine.log", format!("{FAILURE}\n").as_bytes());
+    let missing = dir.path().join("missing.log");
+    let output = faultline()
+        .args(["scan", "--format", "markdown"])
+        .arg(&fine)
+        .arg(&missing)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("## Problems"), "{text}");
+    assert!(text.contains("missing.log"), "{text}");
 }
 
 #[test]

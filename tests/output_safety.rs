@@ -139,6 +139,13 @@ const H: &str = "\u{1b}[31m\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}";
 /// `H` as a terminal output shows it.
 const H_SHOWN: &str = "\\u{1b}[31m\\u{1b}]0;pwned\\u{7}\\u{9b}2J\\u{202e}";
 
+/// Hostile without digits: what an error shape (template) keeps of a word
+/// its lines share (words with digits become `<*>`).
+const H2: &str = "\u{1b}[m\u{7}\u{9b}K\u{202e}";
+
+/// `H2` as a terminal output shows it.
+const H2_SHOWN: &str = "\\u{1b}[m\\u{7}\\u{9b}K\\u{202e}";
+
 /// `text` as Markdown running text shows it (after terminal escaping).
 fn markdown_shown(text: &str) -> String {
     let mut out = String::new();
@@ -203,7 +210,8 @@ fn corpus() -> Corpus {
     }
     // Prefixes whose pod, container or service holds escapes (lines 22 to
     // 24) are no wrappers: nothing becomes an origin, the line stays the
-    // message.
+    // message. Lines 26 and 27 are an error no signature matches: their
+    // shape (template) keeps the hostile word they share.
     text.push_str(&format!(
         "2025-10-23T15:58:03Z Traceback (most recent call last):\n\
          2025-10-23T15:58:03Z   File \"/app/{H}frame.py\", line 3, in <module>\n\
@@ -211,7 +219,9 @@ fn corpus() -> Corpus {
          [pod/api-{H}x/web] 2025-10-23T15:58:04Z ModuleNotFoundError: No module named 'podmod'\n\
          [pod/api/web{H}x] 2025-10-23T15:58:04Z ModuleNotFoundError: No module named 'ctrmod'\n\
          api{H}-1  | 2025-10-23T15:58:04Z ModuleNotFoundError: No module named 'composemod'\n\
-         2025-10-23T15:58:05Z panic: failed {H} here\n"
+         2025-10-23T15:58:05Z panic: failed {H} here\n\
+         2025-10-23T15:58:06Z ERROR reconcile{H2}batch 8812 aborted: checksum=ab (see docs)\n\
+         2025-10-23T15:58:07Z ERROR reconcile{H2}batch 8813 aborted: checksum=cd (see docs)\n"
     ));
     let mut jsonl = String::new();
     let full = serde_json::json!({
@@ -390,6 +400,7 @@ fn hostile_text_in_every_field_is_escaped_in_every_scan_output() {
             format!("Go program panicked: failed {H_SHOWN} here"),
             format!("File \"/app/{H_SHOWN}frame.py\", line 3"),
             format!("error: {}: ", shown_name("missing", "log")),
+            format!("×2 ERROR reconcile{H2_SHOWN}batch <*> aborted: <*> (see docs)  {path}:26"),
         ],
     );
     // Colour: only faultline's own SGR sequences, around escaped text.
@@ -413,6 +424,12 @@ fn hostile_text_in_every_field_is_escaped_in_every_scan_output() {
             )),
             markdown_shown(&format!("Go program panicked: failed {H_SHOWN} here")),
             format!("    File \"/app/{H_SHOWN}frame.py\", line 3"),
+            format!(
+                "| 2 | ERROR {} | {}:26 |",
+                markdown_shown(&format!("reconcile{H2_SHOWN}batch"))
+                    + r" &lt;\*&gt; aborted: &lt;\*&gt; (see docs)",
+                markdown_shown(&path)
+            ),
         ],
     );
 
@@ -429,6 +446,7 @@ fn hostile_text_in_every_field_is_escaped_in_every_scan_output() {
         format!("File \"/app/{H}frame.py\""),
         format!("File \"/app/{H}j.py\""),
         c.missing.clone(),
+        format!("ERROR reconcile{H2}batch <*> aborted"),
     ];
     let json = scan(&["--format", "json"]).stdout;
     let report: Value = serde_json::from_str(&json).expect("valid JSON");
@@ -474,6 +492,25 @@ fn hostile_text_in_every_field_is_escaped_in_every_scan_output() {
         .find(|m| m["text"].as_str().is_some_and(|t| t.contains("podmod")))
         .expect("the hostile pod line matched");
     assert!(hostile_prefix.get("origin").is_none(), "{hostile_prefix}");
+
+    // `rules suggest` drafts signatures from the unrecognised lines.
+    let suggest = run_in(&c.dir, &["rules", "suggest", &c.text, &c.missing]);
+    assert_eq!(suggest.code, Some(0), "{}", suggest.stderr);
+    assert_inert("rules suggest", &suggest.stdout);
+    assert_inert("rules suggest stderr", &suggest.stderr);
+    assert_shows(
+        "rules suggest",
+        &suggest.stdout,
+        &[
+            format!("title: 'ERROR reconcile{H2_SHOWN}batch <*> aborted"),
+            format!("(first at {path}:26)"),
+        ],
+    );
+    assert_shows(
+        "rules suggest stderr",
+        &suggest.stderr,
+        &[shown_name("missing", "log")],
+    );
 }
 
 /// `tail` prints findings (path, origin, text), progress (run key), notes

@@ -5,6 +5,7 @@
 
 pub mod model;
 pub(crate) mod summary;
+pub(crate) mod templates;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -333,11 +334,20 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
         })
         .collect::<Vec<_>>();
 
+    let unrecognised = unrecognised_errors(summary);
+    let mut root_causes = root_causes;
+    if root_causes.is_empty()
+        && let Some(cause) = unrecognised_cause(summary, &views, &sequence_reports)
+    {
+        root_causes.push(cause);
+    }
     let stalled = sequence_reports
         .iter()
         .flat_map(|s| &s.runs)
         .any(|r| r.status == RunStatus::Stalled);
-    let verdict_note = if root_causes.is_empty() && stalled {
+    let verdict_note = if root_causes.iter().any(|c| c.class == "unknown") {
+        Some("no signature explains what happened; the root cause shown is the first unrecognised error where things went wrong".to_string())
+    } else if root_causes.is_empty() && stalled {
         Some("a sequence stalled and no signature of severity error or above explains it; see the lines after its last milestone".to_string())
     } else if root_causes.is_empty() && !findings.is_empty() {
         Some("only findings below severity error: nothing here is presented as the root cause of an outage".to_string())
@@ -358,6 +368,7 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
         findings,
         sequences: sequence_reports,
         verdict_note,
+        unrecognised,
         problems,
         stats,
     }
@@ -585,4 +596,85 @@ fn run_report(
         stall_findings,
         unexplained_stall,
     }
+}
+
+/// Unrecognised errors shown in a report.
+const UNRECOGNISED_SHOWN: usize = 10;
+
+fn unrecognised_of(summary: &Summary, id: u64, group: &templates::Group) -> Unrecognised {
+    Unrecognised {
+        id: format!("{id:016x}"),
+        template: group.text(),
+        count: group.count,
+        first: location(summary, &group.first),
+        last: Location {
+            path: path_of(summary, group.last.input),
+            line: group.last_line,
+        },
+        origins: group
+            .origins
+            .iter()
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .collect(),
+        example: evidence(summary, &group.first),
+    }
+}
+
+/// The most frequent unrecognised error shapes.
+fn unrecognised_errors(summary: &Summary) -> Vec<Unrecognised> {
+    summary
+        .unrecognised
+        .ranked()
+        .into_iter()
+        .take(UNRECOGNISED_SHOWN)
+        .map(|(id, group)| unrecognised_of(summary, id, group))
+        .collect()
+}
+
+/// When no signature explains anything: the unrecognised error where
+/// things went wrong. After a stalled run's last milestone, the first
+/// unrecognised error there; otherwise the first unrecognised error of all.
+fn unrecognised_cause(
+    summary: &Summary,
+    views: &[RunView],
+    sequences: &[SequenceReport],
+) -> Option<RootCause> {
+    let groups = summary.unrecognised.ranked();
+    let stalled_after: Option<Order> = sequences
+        .iter()
+        .flat_map(|s| &s.runs)
+        .filter(|r| r.status == RunStatus::Stalled)
+        .filter_map(|r| {
+            views
+                .iter()
+                .find(|v| v.key == r.key.as_deref().unwrap_or_default() && !v.run.complete())
+                .map(RunView::last)
+        })
+        .min();
+    let in_window = stalled_after.and_then(|after| {
+        groups
+            .iter()
+            .filter(|(_, g)| g.first.order > after)
+            .min_by_key(|(_, g)| g.first.order)
+    });
+    let (id, group) = in_window.or_else(|| groups.iter().min_by_key(|(_, g)| g.first.order))?;
+    let found = unrecognised_of(summary, *id, group);
+    let rule = format!("unrecognised.{}", found.id);
+    Some(RootCause {
+        rule: rule.clone(),
+        title: "Unrecognised error (no signature matches it)".to_string(),
+        class: "unknown".to_string(),
+        severity: Severity::Error,
+        explanation: format!("{} (×{})", found.template, found.count),
+        evidence: vec![found.example],
+        symptoms: Vec::new(),
+        chain: vec![rule],
+        in_stall_window: in_window.is_some(),
+        remediation: "No signature in the pack explains this error. Read the lines around it; \
+            if it is the cause, add a signature for it (see rules/README.md) so that the next \
+            report names it."
+            .to_string(),
+        references: Vec::new(),
+    })
 }

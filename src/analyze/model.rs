@@ -1,6 +1,6 @@
 //! The report model: the one serde structure every renderer renders, and
 //! the JSON contract (`root_causes`, `findings`, `sequences`, `problems`,
-//! `stats`; documented in `docs/json.md`). Field names are stable.
+//! `stats`; documented in the README). Field names are stable.
 
 use std::collections::BTreeMap;
 
@@ -250,6 +250,10 @@ pub struct Report {
     /// severity error or above explains them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict_note: Option<String>,
+    /// Error lines no signature matched, grouped by shape, most frequent
+    /// first (at most ten).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrecognised: Vec<Unrecognised>,
     /// Inputs that could not be (fully) read, or were skipped.
     pub problems: Vec<InputProblem>,
     /// Totals.
@@ -259,8 +263,30 @@ pub struct Report {
 impl Report {
     /// The worst severity among findings.
     pub fn max_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        let causes = self.root_causes.iter().map(|c| c.severity);
+        self.findings.iter().map(|f| f.severity).chain(causes).max()
     }
+}
+
+/// Error lines that no signature matched and that share one shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unrecognised {
+    /// Stable id of the shape (16 hex digits): the same across runs,
+    /// thread counts and machines.
+    pub id: String,
+    /// The shape: the words every such line shares, `<*>` where they differ.
+    pub template: String,
+    /// How many lines had it.
+    pub count: u64,
+    /// The first such line on the timeline.
+    pub first: Location,
+    /// The last such line.
+    pub last: Location,
+    /// Where such lines came from (up to eight origins; empty: none named).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<Origin>,
+    /// The first such line.
+    pub example: Evidence,
 }
 
 /// One rule match, for grep-like listings (`scan --matches`).

@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::templates::Templates;
 use crate::input::meta::Origin;
 use crate::rules::{RulePack, Sequence};
 use crate::scan::{LineMatch, Target};
@@ -639,6 +640,8 @@ pub struct Summary {
     pub(crate) inputs: BTreeMap<u32, InputSummary>,
     pub(crate) rules: BTreeMap<usize, RuleSummary>,
     pub(crate) sequences: BTreeMap<usize, SequenceSummary>,
+    /// Error lines no signature matched, as templates.
+    pub(crate) unrecognised: Templates,
     pub(crate) matches: u64,
 }
 
@@ -700,7 +703,9 @@ impl Summary {
 
     /// Adds one match.
     pub(crate) fn add(&mut self, pack: &RulePack, input: u32, path: &str, m: LineMatch) {
-        self.matches += 1;
+        if m.target != Target::Unrecognised {
+            self.matches += 1;
+        }
         match m.target {
             Target::Rule(rule) => {
                 let mark = Mark::new(input, m);
@@ -711,6 +716,7 @@ impl Summary {
                     }
                 }
             }
+            Target::Unrecognised => self.unrecognised.add(Mark::new(input, m)),
             Target::Milestone { sequence, step } => {
                 let spec = &pack.sequences[sequence];
                 let key = self.run_key(pack, sequence, path, &m);
@@ -785,6 +791,10 @@ impl Summary {
             .into_iter()
             .map(|(input, summary)| (input + by, summary))
             .collect();
+        for group in self.unrecognised.groups.values_mut() {
+            group.first.order.shift(by);
+            group.last.shift(by);
+        }
         for rule in self.rules.values_mut() {
             for mark in rule.first.iter_mut().chain(&mut rule.last) {
                 mark.order.shift(by);
@@ -851,6 +861,7 @@ impl Summary {
         for (sequence, summary) in later.sequences {
             self.sequences.entry(sequence).or_default().merge(summary);
         }
+        self.unrecognised.merge(later.unrecognised);
     }
 
     /// Records an input's totals once it has been read.

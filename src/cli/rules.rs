@@ -1,6 +1,6 @@
 //! `faultline rules`: list, test, lint and explain signatures.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -8,8 +8,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::{RuleArgs, exit, print_diagnostics};
-use crate::input::source::{Input, open};
-use crate::input::{json, peel};
+use crate::report::untrusted::Untrusted;
+use crate::report::view::ProblemView;
+use crate::rules::breadth::broad_patterns;
 use crate::rules::diagnostic::Level;
 use crate::rules::selftest;
 use crate::rules::{Diagnostic, RulePack, RuleSources, load};
@@ -54,6 +55,17 @@ pub enum RulesCommand {
         #[arg(long, value_name = "FILE")]
         corpus: Option<PathBuf>,
     },
+    /// Draft signatures for the errors in logs that no rule matches.
+    Suggest {
+        /// Logs to mine (files, directories, globs, `-`).
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Drafts for the most frequent unrecognised shapes, at most this many.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Show one rule: explanation, remediation, references, examples.
     Explain {
         id: String,
@@ -83,11 +95,42 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             no_default_rules,
             corpus,
         } => lint(paths, *no_default_rules, corpus.as_ref()),
+        RulesCommand::Suggest { paths, top, rules } => match rules.load() {
+            Ok(loaded) => suggest(loaded.pack, paths, *top),
+            Err(code) => code,
+        },
         RulesCommand::Explain { id, rules } => match rules.load() {
             Ok(loaded) => explain(&loaded.pack, id),
             Err(code) => code,
         },
     }
+}
+
+/// Prints a rule file of drafts; exit 1 when there was nothing to draft.
+fn suggest(pack: RulePack, paths: &[String], top: usize) -> ExitCode {
+    let engine = crate::engine::Engine::new(pack, crate::engine::Options::default());
+    let report = engine.report(&engine.scan_paths(paths));
+    for problem in report.problems.iter().map(ProblemView::of) {
+        eprintln!(
+            "faultline: {}: {}",
+            problem.path.terminal(),
+            problem.message.terminal()
+        );
+    }
+    if report.unrecognised.is_empty() {
+        eprintln!("no unrecognised errors: every error line matched a signature");
+        return ExitCode::from(exit::FINDINGS);
+    }
+    println!(
+        "# Drafts: finish each (class, description, remediation), then `faultline rules test FILE`.\nrules:"
+    );
+    for found in report.unrecognised.iter().take(top) {
+        // A draft quotes log text: escaped, so nothing in it drives the terminal.
+        for line in Untrusted::new(crate::rules::suggest::draft(found)).terminal_lines() {
+            println!("{line}");
+        }
+    }
+    ExitCode::from(exit::CLEAN)
 }
 
 #[derive(Serialize)]
@@ -166,9 +209,6 @@ fn test(args: &RuleArgs) -> ExitCode {
     })
 }
 
-/// Share of a corpus's lines a pattern may match before lint calls it too broad.
-const BREADTH_LIMIT: f64 = 0.5;
-
 fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> ExitCode {
     let sources = match RuleSources::new(paths, no_default_rules) {
         Ok(sources) => sources,
@@ -195,7 +235,7 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
         .filter(|w| paths.is_empty() || named.contains(&w.source.name))
         .collect();
     if let Some(corpus) = corpus {
-        match breadth(&loaded.pack, &sources, corpus) {
+        match broad_patterns(&loaded.pack, &sources, corpus) {
             Ok(mut found) => warnings.append(&mut found),
             Err(message) => {
                 eprintln!("error: corpus {}: {message}", corpus.display());
@@ -221,46 +261,6 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
         }
     );
     ExitCode::from(exit::CLEAN)
-}
-
-/// Patterns that match more than BREADTH_LIMIT of a sample corpus's lines.
-fn breadth(
-    pack: &RulePack,
-    sources: &RuleSources,
-    corpus: &Path,
-) -> Result<Vec<Diagnostic>, String> {
-    let (text, error) = open(&Input::Path(corpus.to_path_buf()), false)?.into_bytes();
-    if let Some(error) = error {
-        return Err(error);
-    }
-    let text = String::from_utf8_lossy(&text);
-    let messages: Vec<String> = text
-        .lines()
-        .take(100_000)
-        .map(|l| json::line_message(l).map_or_else(|| peel::message(l).to_string(), |(m, _)| m))
-        .collect();
-    if messages.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for rule in &pack.rules {
-        for pattern in &rule.patterns {
-            let hits = messages
-                .iter()
-                .filter(|m| pattern.regex.is_match(m))
-                .count();
-            let share = hits as f64 / messages.len() as f64;
-            if share > BREADTH_LIMIT
-                && let Some(source) = sources.files().find(|s| s.name == rule.origin.file)
-            {
-                out.push(
-                    Diagnostic::at_line(Level::Warning, "broad-pattern", source, rule.origin.line, format!("pattern `{}` of rule `{}` matches {:.0}% of the corpus lines", pattern.source, rule.id, share * 100.0))
-                        .with_hint("a signature should match the failure, not ordinary traffic; anchor it on the distinctive text"),
-                );
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn explain(pack: &RulePack, id: &str) -> ExitCode {

@@ -22,7 +22,7 @@ use crate::rules::Severity;
 pub enum OutputFormat {
     /// Human-readable report (or grep-like lines with --matches).
     Text,
-    /// The JSON report (DESIGN.md contract).
+    /// The JSON report (the contract described in the README).
     Json,
     /// One JSON object per matched line (with --matches) or per finding.
     Jsonl,

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::input::document::{self, Record};
 use crate::input::format::{LogFormat, detect};
-use crate::input::source::{Input, Opened, io_message, open, peek};
+use crate::input::source::{GZIP_MAGIC, Input, Opened, io_message, open, peek};
 use crate::scan::{Block, LineMatch, Matcher, ScanOptions, Totals, lines_from, scan_buffer};
 use crate::scan::{scan_reader, scan_records};
 
@@ -59,6 +59,13 @@ pub(crate) struct Outcome {
     pub skipped: Option<String>,
 }
 
+impl Outcome {
+    /// Whether anything of the input was read and scanned.
+    pub(crate) fn read(&self) -> bool {
+        self.skipped.is_none() && (self.error.is_none() || self.totals.bytes > 0)
+    }
+}
+
 fn looks_binary(head: &[u8]) -> bool {
     memchr::memchr(0, head).is_some()
 }
@@ -83,6 +90,19 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Vec<u8> {
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect::<String>()
         .into_bytes()
+}
+
+/// The first bytes of a stream, decompressing it first when it is gzip
+/// (stdin and pipes carry no file name to tell by).
+fn peek_through_gzip(
+    stream: Box<dyn Read + Send>,
+) -> std::io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let (head, stream) = peek(stream, SNIFF_BYTES)?;
+    if !head.starts_with(&GZIP_MAGIC) {
+        return Ok((head, stream));
+    }
+    let decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(stream));
+    peek(Box::new(decoder), SNIFF_BYTES)
 }
 
 /// Scans one input into `sink`; never fails, problems are in the outcome.
@@ -113,7 +133,7 @@ pub(crate) fn drive_opened<S: Sink>(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let (head, opened) = match opened {
-        Opened::Stream(stream) => match peek(stream, SNIFF_BYTES) {
+        Opened::Stream(stream) => match peek_through_gzip(stream) {
             Ok((head, stream)) => (head, Opened::Stream(stream)),
             Err(e) => {
                 outcome.error = Some(io_message(&e));

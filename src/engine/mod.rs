@@ -104,6 +104,24 @@ impl Scan {
     }
 }
 
+/// The scan of expanded inputs: the problems met while expanding first,
+/// and, when nothing at all could be read, a problem that says so.
+fn finish(errors: Vec<InputProblem>, scanned: Scan, read: usize) -> Scan {
+    let mut scan = Scan {
+        summary: Summary::default(),
+        problems: errors,
+    };
+    scan.merge(scanned);
+    if read == 0 {
+        scan.problems.push(InputProblem {
+            path: "<inputs>".to_string(),
+            message: "no input could be read, so nothing was checked".to_string(),
+            kind: ProblemKind::Error,
+        });
+    }
+    scan
+}
+
 /// A rule pack compiled for matching, with options.
 ///
 /// ```
@@ -164,7 +182,9 @@ impl Engine {
 
     /// Scans files, directories (recursively), globs and `-` (stdin), in
     /// parallel. Inputs are sorted and deduplicated first, so the result
-    /// does not depend on the order they were named in.
+    /// does not depend on the order they were named in. When no input could
+    /// be read at all, the scan says so as an error problem: an empty result
+    /// is never an all-clear.
     pub fn scan_paths<S: AsRef<str>>(&self, paths: &[S]) -> Scan {
         self.scan_paths_with_progress(paths, &|_| {})
     }
@@ -176,30 +196,23 @@ impl Engine {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Scan {
         let (inputs, errors) = self.inputs(paths);
-        let scanned = inputs
+        let (scanned, read) = inputs
             .par_iter()
             .enumerate()
             .map(|(index, input)| {
                 let mut sink = SummarySink::new(&self.pack, progress);
-                let outcome = drive_input(
-                    &self.matcher,
-                    index as u32,
-                    input,
-                    self.drive_options(),
-                    &mut sink,
-                );
-                sink.finish(index as u32, &input.display(), outcome)
+                let outcome = self.drive(index, input, &mut sink);
+                let read = usize::from(outcome.read());
+                (sink.finish(index as u32, &input.0.display(), outcome), read)
             })
-            .reduce(Scan::default, |mut earlier, later| {
-                earlier.merge(later);
-                earlier
-            });
-        let mut scan = Scan {
-            summary: Summary::default(),
-            problems: errors,
-        };
-        scan.merge(scanned);
-        scan
+            .reduce(
+                || (Scan::default(), 0),
+                |(mut earlier, a), (later, b)| {
+                    earlier.merge(later);
+                    (earlier, a + b)
+                },
+            );
+        finish(errors, scanned, read)
     }
 
     /// Scans inputs one after the other (each still in parallel chunks),
@@ -212,32 +225,57 @@ impl Engine {
         print: &mut dyn FnMut(Vec<MatchLine>),
     ) -> Scan {
         let (inputs, errors) = self.inputs(paths);
-        let mut scan = Scan {
-            summary: Summary::default(),
-            problems: errors,
-        };
+        let mut scanned = Scan::default();
+        let mut read = 0;
         for (index, input) in inputs.iter().enumerate() {
             let mut sink = MatchSink::new(&self.pack, progress, &mut *print);
-            let outcome = drive_input(
-                &self.matcher,
-                index as u32,
-                input,
-                self.drive_options(),
-                &mut sink,
-            );
-            scan.merge(sink.finish(index as u32, &input.display(), outcome));
+            let outcome = self.drive(index, input, &mut sink);
+            read += usize::from(outcome.read());
+            scanned.merge(sink.finish(index as u32, &input.0.display(), outcome));
         }
-        scan
+        finish(errors, scanned, read)
     }
 
-    /// Expands, sorts and deduplicates paths; problems for those that name nothing.
-    pub(crate) fn inputs<S: AsRef<str>>(&self, paths: &[S]) -> (Vec<Input>, Vec<InputProblem>) {
+    /// Scans one expanded input; one the user named is scanned even when it
+    /// looks binary (crashed nodes leave NUL runs in logs), as grep does.
+    fn drive<S: Sink>(
+        &self,
+        index: usize,
+        (input, named): &(Input, bool),
+        sink: &mut S,
+    ) -> Outcome {
+        let mut options = self.drive_options();
+        options.binary |= named;
+        drive_input(&self.matcher, index as u32, input, options, sink)
+    }
+
+    /// Expands, sorts and deduplicates paths, each with whether the user
+    /// named it (rather than a directory or glob holding it); problems for
+    /// those that name nothing.
+    pub(crate) fn inputs<S: AsRef<str>>(
+        &self,
+        paths: &[S],
+    ) -> (Vec<(Input, bool)>, Vec<InputProblem>) {
         let args: Vec<String> = paths.iter().map(|p| p.as_ref().to_string()).collect();
-        let (mut inputs, errors) = expand(&args);
+        let (inputs, errors) = expand(&args);
+        let named = |input: &Input| match input {
+            Input::Stdin => true,
+            Input::Path(path) => args.iter().any(|a| std::path::Path::new(a) == path),
+        };
+        let mut inputs: Vec<(Input, bool)> = inputs
+            .into_iter()
+            .map(|input| {
+                let named = named(&input);
+                (input, named)
+            })
+            .collect();
         // The report must not depend on the order inputs were named in (nor on
         // naming one twice): ties in the timeline are broken by input order.
         inputs.sort();
-        inputs.dedup();
+        inputs.dedup_by(|later, earlier| {
+            earlier.1 |= later.1;
+            later.0 == earlier.0
+        });
         let problems = errors
             .into_iter()
             .map(|e| InputProblem {

@@ -193,7 +193,8 @@ impl Opened {
     }
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The first two bytes of every gzip member.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Opens an input. Gzip is recognised by its magic bytes, whatever the name;
 /// a `.gz` name on a non-gzip file is an error. Regular files are

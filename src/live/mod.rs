@@ -224,6 +224,7 @@ impl<'e> Session<'e> {
                 });
                 summary.add(pack, input, path, m);
             }
+            Target::Unrecognised => summary.add(pack, input, path, m),
             Target::Milestone { sequence, step } => {
                 let spec = &pack.sequences[sequence];
                 let key = summary.run_key(pack, sequence, path, &m);

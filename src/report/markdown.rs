@@ -15,6 +15,19 @@ pub fn render(report: &Report) -> String {
 
 fn render_view(report: &ReportView) -> String {
     let mut out = String::from("# faultline report\n\n");
+    if !report.problems.is_empty() {
+        out.push_str("## Problems\n\nWhat follows does not cover these inputs (in full).\n\n");
+        for problem in &report.problems {
+            let _ = writeln!(
+                out,
+                "- **{}** {}: {}",
+                problem.kind.as_str(),
+                problem.path.code_span(),
+                problem.message.markdown()
+            );
+        }
+        out.push('\n');
+    }
     if report.root_causes.is_empty() {
         let _ = writeln!(
             out,
@@ -50,9 +63,14 @@ fn render_view(report: &ReportView) -> String {
         }
         let _ = writeln!(out, "Evidence:\n");
         for e in &cause.evidence {
+            let origin = e
+                .origin
+                .as_ref()
+                .map(|label| format!(" ({})", label.markdown()))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- {} {}",
+                "- {}{origin} {}",
                 e.path.map(|p| format!("{p}:{}", e.line).into()).code_span(),
                 e.text.markdown()
             );
@@ -105,6 +123,20 @@ fn render_view(report: &ReportView) -> String {
             }
             out.push('\n');
         }
+    }
+    if !report.unrecognised.is_empty() {
+        out.push_str("## Unrecognised errors\n\nNo signature matches these lines.\n\n| Count | Shape | First |\n|---|---|---|\n");
+        for u in &report.unrecognised {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}:{} |",
+                u.count,
+                u.template.markdown(),
+                u.first.path.markdown(),
+                u.first.line
+            );
+        }
+        out.push('\n');
     }
     if !report.findings.is_empty() {
         out.push_str(

@@ -65,6 +65,10 @@ pub fn redact_report(report: &mut Report) {
             *value = redact(value).into_owned();
         }
     }
+    for unrecognised in &mut report.unrecognised {
+        unrecognised.template = redact(&unrecognised.template).into_owned();
+        redact_evidence(&mut unrecognised.example);
+    }
     for sequence in &mut report.sequences {
         for run in &mut sequence.runs {
             run.unexplained_stall.iter_mut().for_each(redact_evidence);

@@ -48,11 +48,16 @@ impl Style {
     }
 }
 
+/// `path:line [origin] (timestamp)`, each part escaped for the terminal.
 fn location(e: &EvidenceView) -> String {
-    match &e.timestamp {
-        Some(ts) => format!("{}:{} ({})", e.path.terminal(), e.line, ts.terminal()),
-        None => format!("{}:{}", e.path.terminal(), e.line),
+    let mut at = format!("{}:{}", e.path.terminal(), e.line);
+    if let Some(origin) = &e.origin {
+        at.push_str(&format!(" [{}]", origin.terminal()));
     }
+    if let Some(ts) = &e.timestamp {
+        at.push_str(&format!(" ({})", ts.terminal()));
+    }
+    at
 }
 
 fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str) {
@@ -153,6 +158,23 @@ fn render_view(report: &ReportView, style: Style) -> String {
             if let Some(e) = f.evidence.first() {
                 let _ = writeln!(out, "      {}", e.text.terminal());
             }
+        }
+        out.push('\n');
+    }
+    if !report.unrecognised.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.bold("UNRECOGNISED ERRORS (no signature matches them)")
+        );
+        for u in &report.unrecognised {
+            let _ = writeln!(
+                out,
+                "  ×{} {}  {}",
+                u.count,
+                u.template.terminal(),
+                style.dim(&location(&u.example))
+            );
         }
         out.push('\n');
     }

@@ -7,6 +7,7 @@
 //! come to need is added here, as `Untrusted`.
 
 use crate::analyze::model::MatchLine;
+use crate::analyze::model::Unrecognised;
 use crate::analyze::{
     Evidence, Finding, InputProblem, Location, ProblemKind, Report, RootCause, Run, RunStatus,
     SequenceReport, Step,
@@ -46,6 +47,8 @@ pub struct EvidenceView<'a> {
     pub line: u64,
     pub text: Untrusted<'a>,
     pub timestamp: Option<Untrusted<'a>>,
+    /// How reports name the stream (`pod/container`, `service@host`).
+    pub origin: Option<Untrusted<'static>>,
     pub traceback: Vec<Untrusted<'a>>,
 }
 
@@ -56,6 +59,7 @@ impl<'a> EvidenceView<'a> {
             line: e.line,
             text: (&e.text).into(),
             timestamp: e.timestamp.as_ref().map(Untrusted::from),
+            origin: origin_label(&e.origin),
             traceback: all(&e.traceback),
         }
     }
@@ -184,6 +188,25 @@ impl<'a> SequenceView<'a> {
     }
 }
 
+/// Error lines no signature matched, of one shape.
+pub struct UnrecognisedView<'a> {
+    pub template: Untrusted<'a>,
+    pub count: u64,
+    pub first: LocationView<'a>,
+    pub example: EvidenceView<'a>,
+}
+
+impl<'a> UnrecognisedView<'a> {
+    fn of(u: &'a Unrecognised) -> Self {
+        UnrecognisedView {
+            template: (&u.template).into(),
+            count: u.count,
+            first: LocationView::of(&u.first),
+            example: EvidenceView::of(&u.example),
+        }
+    }
+}
+
 /// An input problem.
 pub struct ProblemView<'a> {
     pub path: Untrusted<'a>,
@@ -217,6 +240,7 @@ pub struct ReportView<'a> {
     pub findings: Vec<FindingView<'a>>,
     pub sequences: Vec<SequenceView<'a>>,
     pub verdict_note: Option<Untrusted<'a>>,
+    pub unrecognised: Vec<UnrecognisedView<'a>>,
     pub problems: Vec<ProblemView<'a>>,
     pub stats: StatsView,
 }
@@ -230,6 +254,11 @@ impl<'a> ReportView<'a> {
             findings: report.findings.iter().map(FindingView::of).collect(),
             sequences: report.sequences.iter().map(SequenceView::of).collect(),
             verdict_note: report.verdict_note.as_ref().map(Untrusted::from),
+            unrecognised: report
+                .unrecognised
+                .iter()
+                .map(UnrecognisedView::of)
+                .collect(),
             problems: report.problems.iter().map(ProblemView::of).collect(),
             stats: StatsView {
                 files: s.files,

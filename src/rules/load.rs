@@ -359,7 +359,10 @@ fn compile_rule(
                 spec.class.referenced,
                 format!("unknown class `{}`", spec.class.value),
             )
-            .with_hint(format!("classes (DESIGN.md): {}", CLASSES.join(", "))),
+            .with_hint(format!(
+                "classes (see rules/README.md): {}",
+                CLASSES.join(", ")
+            )),
         );
     }
     if spec.patterns.is_empty() {

@@ -2,12 +2,14 @@
 //! that point at `file:line:column`, compiled for the scanner, and tested
 //! against their own inline examples.
 
+pub(crate) mod breadth;
 pub mod diagnostic;
 pub mod literal;
 pub mod load;
 pub mod model;
 pub mod schema;
 pub mod selftest;
+pub(crate) mod suggest;
 
 pub use diagnostic::Diagnostic;
 pub use load::{Loaded, RuleSources, load};

@@ -13,7 +13,12 @@ use crate::rules::{Pattern, RulePack};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
     Rule(usize),
-    Milestone { sequence: usize, step: usize },
+    Milestone {
+        sequence: usize,
+        step: usize,
+    },
+    /// An error-shaped line no rule matched (mined into templates).
+    Unrecognised,
 }
 
 /// One rule or milestone that matched a message line.
@@ -33,6 +38,44 @@ struct PatternRef {
 /// Literals that make a raw line a candidate without belonging to a rule:
 /// CRI partial-line tags, whose line must be joined with the next first.
 pub const CRI_PARTIAL_TAGS: [&str; 2] = [" stdout P ", " stderr P "];
+
+/// Literals (any case) of error-shaped lines, so that errors no rule knows
+/// are looked at too: level words, exceptions, panics.
+const ERROR_SHAPES: [&str; 5] = ["error", "fatal", "critical", "exception", "panic"];
+
+/// Adds an [`Target::Unrecognised`] hit when no rule matched an
+/// error-shaped message (`meta` is asked for only when the message may be one).
+pub(crate) fn add_unrecognised(message: &str, hits: &mut Vec<Hit>, meta: &mut dyn FnMut() -> Meta) {
+    if hits.iter().any(|h| matches!(h.target, Target::Rule(_))) {
+        return;
+    }
+    let lower = message.as_bytes();
+    let may_be = ERROR_SHAPES.iter().any(|shape| {
+        lower
+            .windows(shape.len())
+            .any(|w| w.eq_ignore_ascii_case(shape.as_bytes()))
+    });
+    if may_be && error_shaped(message, meta().level) {
+        hits.push(Hit {
+            target: Target::Unrecognised,
+            captures: Vec::new(),
+            span: 0..message.len().min(clip::MAX_EVIDENCE_BYTES),
+        });
+    }
+}
+
+/// Whether a message no rule matched is an error worth mining: its level is
+/// error or worse, or it has an error's shape (an exception line, a panic,
+/// `Error:`, `FATAL`).
+fn error_shaped(message: &str, level: Option<crate::input::meta::Level>) -> bool {
+    use crate::input::meta::Level;
+    level.is_some_and(|l| l >= Level::Error)
+        || crate::input::traceback::is_exception_line(message)
+        || message.contains("FATAL")
+        || message.contains("panic:")
+        || message.contains("Exception:")
+        || message.contains("Error:")
+}
 
 /// An automaton over needles plus, per needle, the patterns needing it.
 struct Prefilter {
@@ -150,6 +193,9 @@ impl Matcher {
                 add(Target::Milestone { sequence: s, step }, &milestone.patterns);
             }
         }
+        for shape in ERROR_SHAPES {
+            folded.push((shape.to_string(), Vec::new()));
+        }
         let exact = Prefilter::build(exact, false);
         let folded = Prefilter::build(folded, true);
         let finders = [&exact, &folded]
@@ -231,6 +277,7 @@ impl Matcher {
                 continue;
             }
             let pattern = match target {
+                Target::Unrecognised => continue, // no pattern is for unrecognised lines
                 Target::Rule(r) => &self.pack.rules[r].patterns[index],
                 Target::Milestone { sequence, step } => {
                     &self.pack.sequences[sequence].milestones[step].patterns[index]

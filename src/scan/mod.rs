@@ -17,6 +17,7 @@ use crate::input::format::LogFormat;
 use crate::input::meta::{Meta, Origin, find_level, find_timestamp, leading_timestamp};
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
+use matcher::add_unrecognised;
 pub use matcher::{CandidateCache, Matcher, Target};
 
 /// One matched message line.
@@ -390,7 +391,13 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
         let next = records.get(index + 1).map_or(u64::MAX, |r| r.offset);
         let sublines: Vec<&str> = record.text.split('\n').collect();
         for (i, subline) in sublines.iter().enumerate() {
-            let hits = matcher.match_message(subline, &mut || record.meta.clone());
+            let mut hits = matcher.match_message(subline, &mut || record.meta.clone());
+            // A record's level speaks for its first line, not for the
+            // traceback frames under it.
+            add_unrecognised(subline, &mut hits, &mut || Meta {
+                level: record.meta.level.filter(|_| i == 0),
+                ..Meta::default()
+            });
             if !hits.is_empty() {
                 let traceback = if is_exception_line(subline) {
                     let mut previous: Vec<String> = history.iter().cloned().collect();
@@ -570,8 +577,15 @@ fn scan_line(
     let sublines: Vec<&str> = message.split('\n').collect();
     for (i, subline) in sublines.iter().enumerate() {
         let mut meta_cache: Option<Meta> = None;
-        let hits = matcher.match_message(subline, &mut || {
+        let mut hits = matcher.match_message(subline, &mut || {
             meta_cache.get_or_insert_with(line_meta).clone()
+        });
+        add_unrecognised(subline, &mut hits, &mut || {
+            let meta = meta_cache.get_or_insert_with(line_meta);
+            Meta {
+                level: meta.level.filter(|_| i == 0),
+                ..Meta::default()
+            }
         });
         if hits.is_empty() {
             continue;
