@@ -25,8 +25,13 @@
 #   TIMEOUT=0                              seconds after which one timed command is abandoned
 #                                          and reported as a timeout (0: no limit)
 #
-# Exit status: non-zero only when the script itself fails (build, generator,
-# a tool crashing); recall misses and false positives are printed, not fatal.
+# Exit status: 0 when every injected failure line was reported with its class
+# and nothing else was reported at warning or above; 1 when recall is below
+# 100% or there are false positives (the tables say which); 2 when the script
+# itself fails (build, generator, a tool crashing); 3 when the recall check
+# could not run (TIMEOUT reached). The corpus words its failures unlike the
+# rules' examples (tests/bench_corpus.rs checks that), so recall measures
+# generalisation.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -241,8 +246,12 @@ set +e
 "${TIMEOUT_CMD[@]}" "$FL" scan "${RULE_ARGS[@]}" --matches --format jsonl "$CORPUS" >"$MATCHES" 2>"$WORK/err.check"
 rc=$?
 set -e
-if [[ $rc == 124 && $TIMEOUT != 0 ]]; then echo; echo "recall check skipped: faultline scan --matches took over ${TIMEOUT}s"; exit 0; fi
+if [[ $rc == 124 && $TIMEOUT != 0 ]]; then
+    echo; echo "recall check not run: faultline scan --matches took over ${TIMEOUT}s"
+    exit 3
+fi
 [[ $rc -le 1 ]] || die "faultline scan --matches exited $rc: $(head -5 "$WORK/err.check")"
+set +e
 python3 - "$CORPUS" "$MANIFEST" "$MATCHES" "$WORK/rules.json" <<'EOF'
 import collections, json, sys
 
@@ -359,7 +368,21 @@ if on_context:
     for rule, count in on_context.most_common():
         line, text = on_context_example[rule]
         print("- %s: %d (e.g. line %d: %s)" % (rule, count, line, text[:160]))
+failed = []
+if n == 0:
+    failed.append("the corpus has no failure lines to find")
+if misses or wrong:
+    failed.append("recall %.2f%% (%d of %d failure lines not reported with their class)"
+                  % (100.0 * found_total / n if n else 0.0, len(misses) + len(wrong), n))
+if fps:
+    failed.append("%d false positives" % len(fps))
+print()
+print("verdict: " + ("FAIL: " + "; ".join(failed) if failed else "PASS: recall 100%, no false positives"))
+sys.exit(1 if failed else 0)
 EOF
+CHECK_RC=$?
+set -e
+[[ $CHECK_RC -le 1 ]] || die "the recall check failed to run (exit $CHECK_RC)"
 
 # Optional: each rule file on its own, 1 thread (finds expensive files).
 if [[ ${PER_RULE_FILE:-} == 1 ]]; then
@@ -393,3 +416,5 @@ EOF
         awk -v f="${file#"$ROOT"/}" -v c="$count" -v s="$s" -v b="$BYTES" 'BEGIN { printf "| %s | %s | %.3f | %.0f |\n", f, c, s, b / s / 1e6 }'
     done < <(find "$RULE_DIR" -name '*.yaml' -o -name '*.yml' | sort)
 fi
+
+exit "$CHECK_RC"

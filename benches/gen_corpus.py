@@ -14,7 +14,10 @@ runbooks behind the shipped rule pack: ops-agent-worker governance start-up,
 Upstash/Redis TLS, SDK version clashes, schema drift, Dramatiq's StubBroker,
 container restarts from memory, disk, GPU or dependency trouble, and AgentOS
 agent runs that time out, run out of memory or lose their upstream), and
-each is one the shipped pack (rules/*.yaml) must recognise. The healthy
+each is one the shipped pack (rules/*.yaml) must recognise. Each incident
+has several wordings (other modules, loggers, hosts, limits, library
+versions), none of them a rule's own example: recall on this corpus measures
+whether the rules generalise, not whether they match their examples. The healthy
 lines include near misses (memory below the warning threshold, a retry that
 succeeded, HTTP 200/201/202) and must not match any rule.
 
@@ -142,134 +145,244 @@ STARTUP = [
 ]
 
 # ---------------------------------------------------------------------------
-# Incidents: lists of (line, class). class None marks a context line. Fields:
-# {run} the run_id of an agent run in flight (the run ends with the incident),
-# {id} a number, {uuid}, {pid}, {clock} a Celery/Dramatiq-style local clock.
+# Incidents. Each incident is a list of variants, one drawn at random each
+# time; a variant is a list of (line, class), class None marking a context
+# line. The variants word the failure the way different libraries, loggers,
+# hosts and versions print it, and none is, word for word, an example of the
+# rule that detects it (tests/bench_corpus.rs checks both: every variant is
+# detected with its class, and none matches a rule example once numbers and
+# ids are masked). Fields: {run} the run_id of an agent run in flight (the run
+# ends with the incident), {id} a number, {small}, {pid}, {uuid}, {hex},
+# {ip}, {upstash} an Upstash host, {clock} a Celery/Dramatiq-style local clock.
 
-DEGRADED = ("INFO:__main__:\u26a0\ufe0f Could not register with Governance (degraded mode)", "degraded-mode")
 SRC = "/opt/render/project/src"
 SITE = "/usr/local/lib/python3.12/site-packages"
 
-INCIDENTS = [
-    # Worker Deployment Troubleshooting Guide: ops-agent-worker governance start-up
-    [
-        ("INFO:__main__:\u2705 Governance modules initialized", None),
-        ("Traceback (most recent call last):", None),
-        ('  File "%s/orchestrator/governance/reputation_engine.py", line 41, in _get_client' % SRC, None),
-        ("    from orchestrator.persistence.db_client import get_client", None),
-        ("ModuleNotFoundError: No module named 'orchestrator.persistence'", "module-not-found"),
-        DEGRADED,
-    ],
-    [
-        ('ERROR:governance.reputation:insert failed: new row for relation "agent_reputation" violates check '
-         'constraint "agent_reputation_agent_type_check"', "db-constraint-violation"),
-        DEGRADED,
-    ],
-    [
-        ("Traceback (most recent call last):", None),
-        ('  File "%s/orchestrator/governance/policy_engine.py", line 9, in <module>' % SRC, None),
-        ("    import yaml", None),
-        ("ModuleNotFoundError: No module named 'yaml'", "missing-dependency"),
-    ],
-    [
-        ("ModuleNotFoundError: No module named 'supabase'", "missing-dependency"),
-        DEGRADED,
-    ],
-    [
-        ("[ReputationEngine] Supabase unavailable: Connection timeout", "db-unavailable"),
-    ],
-    [
-        ("[ReputationEngine] Error loading policies: [Errno 2] No such file or directory: "
-         "'%s/config/policies.yaml'" % SRC, "config-error"),
-    ],
-    # Worker Infrastructure runbook: job worker on Kubernetes with Upstash Redis
-    [
-        ("ERROR:app.agent.planner:credit check failed: column credit_balances.available_credits does not exist",
-         "db-schema-mismatch"),
-    ],
-    [
-        ("Traceback (most recent call last):", None),
-        ('  File "/app/app/agent/planner.py", line 27, in __init__', None),
-        ("    self.client = anthropic.Anthropic(api_key=api_key)", None),
-        ("TypeError: Client.__init__() got an unexpected keyword argument 'proxies'", "dependency-incompatibility"),
-    ],
-    [
-        ("redis.exceptions.ConnectionError: Error while reading from caring-owl-41.upstash.io:6379 : "
-         "(104, 'Connection reset by peer')", "redis-tls"),
-    ],
-    [
-        ("<frozen runpy>:128: RuntimeWarning: 'app.worker.main' found in sys.modules after import of package "
-         "'app.worker', but prior to execution of 'app.worker.main'; this may result in unpredictable behaviour",
-         "entrypoint-not-run"),
-    ],
-    # Worker Container Troubleshooting Guide: a Celery worker container that keeps restarting
-    [
-        ("[{clock}: ERROR/MainProcess] consumer: Cannot connect to redis://:**@redis:6379/0: Error 111 "
-         "connecting to redis:6379. Connection refused..", "connection-failed"),
-        ("Trying again in 2.00 seconds... (1/100)", "connection-failed"),
-    ],
-    [
-        ("[{clock}: ERROR/MainProcess] Task handler raised error: WorkerLostError('Worker exited prematurely: "
-         "signal 9 (SIGKILL) Job: {small}.')", "oom-killed"),
-    ],
-    [
-        ("torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total "
-         "capacity; 5.91 GiB already allocated; 1.12 GiB free; 6.02 GiB reserved in total by PyTorch)",
-         "gpu-error"),
-    ],
-    [
-        ("requests.exceptions.ConnectionError: HTTPConnectionPool(host='ollama', port=11434): Max retries exceeded "
-         "with url: /api/generate (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at "
-         "0x7f{hex}>: Failed to establish a new connection: [Errno 111] Connection refused'))",
-         "connection-failed"),
-    ],
-    [
-        ('psycopg2.OperationalError: connection to server at "postgres" (172.18.0.3), port 5432 failed: '
-         "Connection refused", "db-unavailable"),
-    ],
-    [
-        ("OSError: [Errno 28] No space left on device: '/tmp/agent-workspace/{id}.json'", "disk-full"),
-    ],
-    # Dramatiq actor debugging log: Dramatiq worker on the wrong broker, missing packages in tox
-    [
-        ("!!! BROKER CONFIGURED: StubBroker !!!", "broker-misconfigured"),
-    ],
-    [
-        ("ModuleNotFoundError: No module named 'alembic'", "missing-dependency"),
-    ],
-    # Agent Troubleshooting Runbook: AgentOS agent runs
-    [
-        ("WARN [run_id={run}] Memory usage at 85%", None),
-        ("WARN [run_id={run}] Memory usage at 92%", None),
-        ("ERROR [run_id={run}] Killed by OOM: memory limit exceeded", "oom-killed"),
-    ],
-    [
-        ("WARN [run_id={run}] Execution time: 50s of 60s limit", None),
-        ("WARN [run_id={run}] Execution time: 55s of 60s limit", None),
-        ("ERROR [run_id={run}] Execution timeout exceeded (60s)", "timeout"),
-    ],
-    [
-        ("ERROR [run_id={run}] Failed to connect to external API", "connection-failed"),
-        ("ERROR [run_id={run}] Retry 1/3 after 1s", None),
-        ("ERROR [run_id={run}] Retry 2/3 after 2s", None),
-        ("ERROR [run_id={run}] Retry 3/3 after 4s", None),
-        ("ERROR [run_id={run}] All retries exhausted, marking as failed", "retries-exhausted"),
-    ],
-    [
-        ("ERROR [run_id={run}] HTTP 401 Unauthorized from https://api.external.com/v1/data", "auth-failure"),
-    ],
+DEGRADED = [
+    ("INFO:agents.ops_agent.worker:\u26a0\ufe0f Could not register with Governance (degraded mode): "
+     "reputation engine returned None", "degraded-mode"),
+    ("WARNING:__main__:Governance registration skipped; continuing in degraded mode", "degraded-mode"),
+    ("WARNING:orchestrator.governance:Running in degraded mode: policy engine not loaded", "degraded-mode"),
 ]
 
 
+def _variants(*variants):
+    return [list(v) for v in variants]
+
+
+def _with_degraded(lines):
+    """One variant per degraded-mode wording, after `lines`."""
+    return [list(lines) + [d] for d in DEGRADED]
+
+
+def _traceback(frames, last, cls):
+    lines = [("Traceback (most recent call last):", None)]
+    for path, number, func, code in frames:
+        lines.append(('  File "%s", line %d, in %s' % (path, number, func), None))
+        lines.append(("    " + code, None))
+    lines.append((last, cls))
+    return lines
+
+
+INCIDENTS = [
+    # Worker Deployment Troubleshooting Guide: ops-agent-worker governance start-up, first-party import path
+    _with_degraded(_traceback(
+        [("%s/orchestrator/governance/reputation_engine.py" % SRC, 47, "_get_supabase_client",
+          "from orchestrator.persistence.db_client import get_client")],
+        "ModuleNotFoundError: No module named 'orchestrator.persistence.db_client'", "module-not-found"))
+    + _variants(
+        _traceback([("%s/agents/ops_agent/worker.py" % SRC, 12, "<module>", "from governance.policy_engine import PolicyEngine")],
+                   "ModuleNotFoundError: No module named 'governance'", "module-not-found"),
+        _traceback([("/app/agents/ops_agent/tools/__init__.py", 3, "<module>", "from agents.shared.http import client")],
+                   "ModuleNotFoundError: No module named 'agents.shared'", "module-not-found"),
+    ),
+    # Worker Deployment Troubleshooting Guide, Issue 3: the agent_type check constraint
+    _variants(
+        [("postgrest.exceptions.APIError: {{'code': '23514', 'details': 'Failing row contains ({uuid}, ops, 100, "
+          "sandbox_only).', 'hint': None, 'message': 'new row for relation \"agent_reputation\" violates check "
+          "constraint \"agent_reputation_agent_type_check\"'}}", "db-constraint-violation"),
+         DEGRADED[0]],
+        [('ERROR:persistence.db_client:upsert agent_tasks failed: new row for relation "agent_tasks" violates '
+          'check constraint "agent_tasks_priority_check"', "db-constraint-violation")],
+        [("sqlalchemy.exc.IntegrityError: (psycopg2.errors.CheckViolation) new row for relation "
+          '"reputation_events" violates check constraint "reputation_events_delta_check"', "db-constraint-violation")],
+    ),
+    # missing third-party packages, with the import that failed
+    _variants(*[
+        _traceback([(path, number, "<module>", "import %s" % module.split(".")[0])],
+                   "ModuleNotFoundError: No module named '%s'" % module, "missing-dependency")
+        for path, number, module in [
+            ("%s/orchestrator/governance/policy_engine.py" % SRC, 9, "jwt"),
+            ("%s/orchestrator/config.py" % SRC, 4, "dotenv"),
+            ("/app/app/clients/retry.py", 2, "tenacity"),
+            ("/app/app/logging_setup.py", 6, "structlog"),
+        ]
+    ]),
+    _variants(
+        [("ModuleNotFoundError: No module named 'postgrest'", "missing-dependency"), DEGRADED[1]],
+        [("ModuleNotFoundError: No module named 'gotrue.errors'", "missing-dependency"), DEGRADED[2]],
+        [("\u274c Supabase SDK import failed: No module named 'supabase'", "missing-dependency"), DEGRADED[0]],
+    ),
+    # Supabase unreachable from the reputation engine
+    _variants(
+        [("[ReputationEngine] Supabase unavailable: Server disconnected without sending a response.", "db-unavailable")],
+        [("[ReputationEngine] Supabase unavailable: [Errno -3] Temporary failure in name resolution", "db-unavailable")],
+        [("[ReputationEngine] Supabase unavailable: ReadTimeout('The read operation timed out')", "db-unavailable")],
+    ),
+    # the known, harmless policies.yaml path error
+    _variants(
+        [("[ReputationEngine] Error loading policies: [Errno 2] No such file or directory: "
+          "'/app/config/policies.yml'", "config-error")],
+        [("[PolicyEngine] Error loading policies: [Errno 2] No such file or directory: "
+          "'%s/agents/ops_agent/config/policies.yaml'" % SRC, "config-error")],
+    ),
+    # Worker Infrastructure runbook: job worker on Kubernetes with Upstash Redis; schema drift
+    _variants(
+        [('psycopg2.errors.UndefinedColumn: column "reserved_credits" of relation "credit_balances" does not exist',
+          "db-schema-mismatch")],
+        [("postgrest.exceptions.APIError: {{'code': 'PGRST204', 'details': None, 'hint': None, 'message': "
+          "\"Could not find the 'last_heartbeat' column of 'agent_tasks' in the schema cache\"}}", "db-schema-mismatch")],
+        [("ERROR:app.billing.ledger:debit failed: column agent_tasks.cost_cents does not exist", "db-schema-mismatch")],
+    ),
+    # SDK clients older than the installed httpx
+    _variants(*[
+        _traceback([("/app/app/agent/%s.py" % module, number, "__init__", "self.client = %s(api_key=api_key)" % cls)],
+                   "TypeError: %s.__init__() got an unexpected keyword argument 'proxies'" % cls,
+                   "dependency-incompatibility")
+        for module, number, cls in [("planner", 31, "anthropic.AsyncAnthropic"), ("summarizer", 18, "openai.OpenAI"),
+                                     ("router", 44, "AsyncOpenAI")]
+    ]),
+    # plain-text Redis against Upstash (TLS only)
+    _variants(
+        [("redis.exceptions.ConnectionError: Error while reading from {upstash}:6379 : (104, 'Connection reset by peer')",
+          "redis-tls")],
+        [("ERROR:app.worker.job_queue:dequeue failed: Error 104 connecting to {upstash}:6379. Connection reset by peer.",
+          "redis-tls")],
+        [("WARNING:orchestrator.task_queue.redis_queue:ping to {upstash}:6379 failed: Connection closed by server.",
+          "redis-tls")],
+    ),
+    # python -m on a module its package already imported
+    _variants(
+        [("/usr/local/lib/python3.11/runpy.py:126: RuntimeWarning: 'ops_core.tasks.worker' found in sys.modules after "
+          "import of package 'ops_core.tasks', but prior to execution of 'ops_core.tasks.worker'; this may result in "
+          "unpredictable behaviour", "entrypoint-not-run")],
+        [("<frozen runpy>:128: RuntimeWarning: 'agents.ops_agent.worker' found in sys.modules after import of package "
+          "'agents.ops_agent', but prior to execution of 'agents.ops_agent.worker'; this may result in unpredictable "
+          "behaviour", "entrypoint-not-run")],
+    ),
+    # Worker Container Troubleshooting Guide: a Celery worker whose broker is down (its retry line is
+    # Celery's fixed wording, so it is context here)
+    _variants(
+        [("[{clock}: ERROR/MainProcess] consumer: Cannot connect to redis://:**@redis-master.queue.svc.cluster.local:"
+          "6379/1: Error -2 connecting to redis-master.queue.svc.cluster.local:6379. Name or service not known..",
+          "connection-failed"),
+         ("Trying again in 4.00 seconds... (2/100)", None)],
+        [("[{clock}: ERROR/MainProcess] consumer: Cannot connect to amqp://worker:**@rabbitmq.internal:5672/jobs: "
+          "timed out.", "connection-failed"),
+         ("Trying again in 6.00 seconds... (3/100)", None)],
+        [("[{clock}: ERROR/MainProcess] consumer: Cannot connect to redis://:**@cache:6380/0: Timeout connecting to "
+          "server.", "connection-failed")],
+    ),
+    # a worker process killed with SIGKILL (memory)
+    _variants(
+        [("[{clock}: ERROR/MainProcess] Task tasks.render_report[{uuid}] raised unexpected: WorkerLostError('Worker "
+          "exited prematurely: signal 9 (SIGKILL) Job: {small}.')", "oom-killed")],
+        [("INFO:orchestrator.supervisor:celery-worker-{small} restarted: last state Terminated (OOMKilled, "
+          "exit code 137)", "oom-killed")],
+        [("Memory cgroup out of memory: Killed process {pid} (celery) total-vm:2381452kB, anon-rss:2019548kB, "
+          "file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:4308kB oom_score_adj:0", "oom-killed")],
+        [("{clock} default: Moving job to FailedJobRegistry (Work-horse terminated unexpectedly; waitpid returned 9 "
+          "(signal 9); )", "oom-killed")],
+    ),
+    # GPU memory
+    _variants(
+        [("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 512.00 MiB. GPU 0 has a total capacity of "
+          "23.68 GiB of which 201.12 MiB is free. Process {pid} has 23.47 GiB memory in use.", "gpu-error")],
+        [("RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasLtMatmul(handle)`", "gpu-error")],
+    ),
+    # Ollama not reachable
+    _variants(
+        [("httpx.ConnectError: [Errno 111] Connection refused (POST http://ollama:11434/api/chat)", "connection-failed")],
+        [("requests.exceptions.ConnectionError: HTTPConnectionPool(host='ollama', port=11434): Max retries exceeded "
+          "with url: /api/embeddings (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at "
+          "0x7f{hex}>: Failed to establish a new connection: [Errno 113] No route to host'))", "connection-failed")],
+    ),
+    # PostgreSQL not reachable
+    _variants(
+        [('sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at "db" ({ip}), port 5432 '
+          "failed: Connection refused. Is the server running on that host and accepting TCP/IP connections?",
+          "db-unavailable")],
+        [('psycopg2.OperationalError: could not translate host name "postgres-primary" to address: Temporary failure '
+          "in name resolution", "db-unavailable")],
+        [("ERROR:app.db:pool init failed: [Errno 111] Connect call failed ('{ip}', 5432)", "db-unavailable")],
+    ),
+    # disk full
+    _variants(
+        [("OSError: [Errno 28] No space left on device: '/var/lib/agent/cache/{id}.parquet'", "disk-full")],
+        [("ERROR:app.exports:write failed for export {id}: [Errno 28] No space left on device", "disk-full")],
+        [("pip._vendor.urllib3.exceptions.ProtocolError: ('Connection broken: OSError(28, \"No space left on device\")')",
+          "disk-full")],
+    ),
+    # Dramatiq actor debugging log: Dramatiq on the in-memory broker; a package missing in tox
+    _variants(
+        [("[{clock}] [PID {pid}] [MainThread] [dramatiq.broker.StubBroker] [DEBUG] Declaring queue 'default'.",
+          "broker-misconfigured")],
+        [("WARNING:ops_core.tasks.broker:DRAMATIQ_TESTING=1 is set: using the in-memory broker", "broker-misconfigured")],
+    ),
+    _variants(
+        [("[{clock}] [PID {pid}] [MainThread] [dramatiq.MainProcess] [CRITICAL] ModuleNotFoundError: No module named "
+          "'sqlalchemy'", "missing-dependency")],
+        [("py312: commands[0]> python -m alembic upgrade head -> ModuleNotFoundError: No module named 'psycopg2'",
+          "missing-dependency")],
+    ),
+    # Agent Troubleshooting Runbook: AgentOS agent runs
+    _variants(
+        [("WARN [run_id={run}] Memory usage at 87%", None),
+         ("WARN [run_id={run}] Memory usage at 96%", None),
+         ("ERROR [run_id={run}] Killed by OOM: container memory limit 2Gi exceeded (rss=2148MB)", "oom-killed")],
+        [("WARN [run_id={run}] Memory usage at 91%", None),
+         ("ERROR [run_id={run}] Killed by OOM: cgroup memory.max reached during step 2/3", "oom-killed")],
+    ),
+    _variants(
+        [("WARN [run_id={run}] Execution time: 240s of 300s limit", None),
+         ("ERROR [run_id={run}] agent research-pack aborted: Execution timeout exceeded (300s) during step 2/3",
+          "timeout")],
+        [("ERROR [run_id={run}] step output_generation failed: Execution timeout exceeded (90s)", "timeout")],
+    ),
+    _variants(
+        [("ERROR [run_id={run}] Failed to connect to partner feed https://feeds.partner.example/v2/items: [Errno 111] "
+          "Connection refused", "connection-failed"),
+         ("ERROR [run_id={run}] Retry 1/3 after 1s", None),
+         ("ERROR [run_id={run}] Retry 2/3 after 2s", None),
+         ("ERROR [run_id={run}] Retry 3/3 after 4s", None),
+         ("ERROR [run_id={run}] Giving up after 3 attempts: upstream unreachable", "retries-exhausted")],
+        [("ERROR [run_id={run}] failed to connect to the CRM API (timeout after 10s)", "connection-failed"),
+         ("ERROR [run_id={run}] Retries exhausted (3/3); run marked failed", "retries-exhausted")],
+    ),
+    _variants(
+        [("ERROR [run_id={run}] HTTP 403 from https://api.github.com/repos/acme/infra/issues: Resource not accessible "
+          "by integration", "auth-failure")],
+        [("httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://api.partner.example/v2/items'",
+          "auth-failure")],
+    ),
+]
+
+UPSTASH_NAMES = ["fit-gnat", "brave-lynx", "quiet-heron", "tidy-wren", "keen-moth", "bold-finch"]
+
+
 def _fill(template, rnd, run):
+    """`template` with its fields filled in (literal braces are doubled)."""
     if "{" not in template:
         return template
     return template.format(
         run=run,
         id=rnd.randrange(10_000, 99_999_999),
         small=rnd.randrange(1, 64),
+        pid=rnd.randrange(7, 32_768),
         hex="%010x" % rnd.getrandbits(40),
         uuid=_uuid(rnd.getrandbits(128)),
+        ip="10.%d.%d.%d" % (rnd.randrange(256), rnd.randrange(256), rnd.randrange(1, 255)),
+        upstash="%s-%d.upstash.io" % (UPSTASH_NAMES[rnd.randrange(len(UPSTASH_NAMES))], rnd.randrange(10, 99_999)),
         clock="2025-10-23 %02d:%02d:%02d,%03d" % (
             rnd.randrange(24), rnd.randrange(60), rnd.randrange(60), rnd.randrange(1000)),
     )
@@ -390,7 +503,8 @@ def generate(args, out, manifest):
             y = getrandbits(192)
             if u < rate:
                 incidents += 1
-                incident = INCIDENTS[(y >> 24) % len(INCIDENTS)]
+                variants = INCIDENTS[(y >> 24) % len(INCIDENTS)]
+                incident = variants[(y >> 40) % len(variants)]
                 slot = runs[(y >> 20) % ACTIVE_RUNS]
                 for template, cls in incident:
                     add(render(stamp(getrandbits(13)), _fill(template, rnd, slot[0])))

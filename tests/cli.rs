@@ -149,13 +149,269 @@ fn rules_list_json_has_complete_patterns_usable_by_other_tools() {
     }
 }
 
+/// Unescaped pipes in a Markdown table row: its column separators.
+fn cell_separators(row: &str) -> usize {
+    let mut count = 0;
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => count += 1,
+            _ => escaped = false,
+        }
+    }
+    count
+}
+
 #[test]
 fn markdown_report_escapes_and_renders() {
-    faultline()
-        .args(["scan", "--format", "markdown", DEGRADED])
-        .assert()
-        .stdout(
-            predicate::str::starts_with("# faultline report")
-                .and(predicate::str::contains("## Root cause")),
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file name, a capture, evidence text and a traceback frame that would
+    // otherwise add HTML, links, emphasis, table cells, headings, or close
+    // the code block around the traceback.
+    let name = if cfg!(unix) {
+        "a|b[c](x)*e*<i>.log"
+    } else {
+        "plain.log"
+    };
+    std::fs::write(
+        dir.path().join(name),
+        "2025-10-23T15:58:03Z Traceback (most recent call last):\n\
+         2025-10-23T15:58:03Z   File \"/app/```<script>alert(1)</script>.py\", line 3, in <module>\n\
+         2025-10-23T15:58:03Z ModuleNotFoundError: No module named 'orchestrator.persistence'\n\
+         2025-10-23T15:58:05Z panic: <img src=x onerror=alert(1)> [click](http://evil.example) | *bold* _u_ `code` ~~s~~ # h &amp;\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("b.jsonl"),
+        serde_json::json!({
+            "timestamp": "2025-10-23T15:58:06Z",
+            "message": "ModuleNotFoundError: No module named 'yaml'\n# Injected heading\n| a | b |",
+        })
+        .to_string()
+            + "\n",
+    )
+    .expect("write");
+    let output = faultline()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "markdown", "--", name, "b.jsonl"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let md = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(md.starts_with("# faultline report\n"), "{md}");
+    assert!(md.contains("## Root cause: Go program panicked"), "{md}");
+
+    // No HTML and no links outside code; emphasis, strikethrough, headings
+    // and entities shown as written.
+    let escaped = r"&lt;img src=x onerror=alert(1)&gt; \[click\](http://evil.example) \| \*bold\* \_u\_ \`code\` \~\~s\~\~ \# h &amp;amp;";
+    assert!(
+        md.contains(&format!("Go program panicked: {escaped}\n")),
+        "the capture in the explanation:\n{md}"
+    );
+    assert!(
+        md.contains(&format!(":4` panic: {escaped}\n")),
+        "the evidence text:\n{md}"
+    );
+    assert!(!md.contains("<img") && !md.contains("[click]("), "{md}");
+    assert!(
+        md.lines()
+            .all(|l| !l.starts_with('#') || l.starts_with("# faultline") || l.starts_with("## ")),
+        "a log line made a heading:\n{md}"
+    );
+
+    // Code spans and the traceback block cannot be closed from inside.
+    let lines: Vec<&str> = md.lines().collect();
+    let open = lines
+        .iter()
+        .position(|l| l.trim_start().ends_with("text") && l.trim_start().starts_with("```"))
+        .expect("a traceback block");
+    let fence = lines[open].trim_start().trim_end_matches("text");
+    assert!(fence.len() > 3, "the fence is longer than the frame's ```");
+    let close = open
+        + 1
+        + lines[open + 1..]
+            .iter()
+            .position(|l| l.trim_start().starts_with("```"))
+            .expect("the block closes");
+    assert_eq!(lines[close].trim(), fence, "{md}");
+    assert!(
+        lines[open + 1..close]
+            .iter()
+            .any(|l| l.contains("File \"/app/```<script>alert(1)</script>.py\"")),
+        "the frame is inside the block, verbatim:\n{md}"
+    );
+    if cfg!(unix) {
+        assert!(md.contains("- `a|b[c](x)*e*<i>.log:4` panic:"), "{md}");
+    }
+
+    // Every row of the findings table has exactly its five cells.
+    let table: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| Severity |"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(table.len(), 2 + 4, "{md}");
+    for row in &table {
+        assert_eq!(cell_separators(row), 6, "{row}");
+    }
+    if cfg!(unix) {
+        assert!(
+            table
+                .iter()
+                .any(|r| r.contains(r"a\|b\[c\](x)\*e\*&lt;i&gt;.log:4")),
+            "{md}"
         );
+    }
+}
+
+const SEVERITY_RULES: &str = r#"
+rules:
+  - id: t.info
+    title: Info line
+    class: unknown
+    severity: info
+    patterns: ['NOTE-LEVEL-EVENT']
+  - id: t.warning
+    title: Warning line
+    class: unknown
+    severity: warning
+    patterns: ['WARN-LEVEL-EVENT']
+  - id: t.error
+    title: Error line
+    class: unknown
+    severity: error
+    patterns: ['ERROR-LEVEL-EVENT']
+  - id: t.critical
+    title: Critical line
+    class: unknown
+    severity: critical
+    patterns: ['CRITICAL-LEVEL-EVENT']
+"#;
+
+/// `--fail-on LEVEL`: exit 1 exactly when the worst finding is at or above
+/// LEVEL, 0 otherwise (and always 0 with `never`), for every pair.
+#[test]
+fn fail_on_exits_one_exactly_at_or_above_its_threshold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("rules.yaml"), SEVERITY_RULES).expect("write");
+    let levels = ["info", "warning", "error", "critical"];
+    let words = [
+        "NOTE-LEVEL-EVENT",
+        "WARN-LEVEL-EVENT",
+        "ERROR-LEVEL-EVENT",
+        "CRITICAL-LEVEL-EVENT",
+    ];
+    let exit = |level: &str, file: &str| {
+        faultline()
+            .current_dir(dir.path())
+            .args(["scan", "--no-default-rules", "--rules", "rules.yaml"])
+            .args(["--fail-on", level, file])
+            .output()
+            .expect("run")
+            .status
+            .code()
+    };
+    for (worst, word) in words.iter().enumerate() {
+        // Everything up to `worst`, so the worst finding decides.
+        let log = words[..=worst].join("\n") + "\n";
+        std::fs::write(dir.path().join(format!("{worst}.log")), log).expect("write");
+        for (threshold, level) in levels.iter().enumerate() {
+            assert_eq!(
+                exit(level, &format!("{worst}.log")),
+                Some(i32::from(threshold <= worst)),
+                "--fail-on {level} with {word} as the worst finding"
+            );
+        }
+        assert_eq!(exit("never", &format!("{worst}.log")), Some(0));
+    }
+    std::fs::write(dir.path().join("clean.log"), "all good\n").expect("write");
+    for level in levels {
+        assert_eq!(
+            exit(level, "clean.log"),
+            Some(0),
+            "--fail-on {level}, clean"
+        );
+    }
+    // The default threshold is error.
+    for (worst, expected) in [(1, 0), (2, 1)] {
+        faultline()
+            .current_dir(dir.path())
+            .args(["scan", "--no-default-rules", "--rules", "rules.yaml"])
+            .arg(format!("{worst}.log"))
+            .assert()
+            .code(expected);
+    }
+}
+
+/// `rules test` (which CI runs) exits 1 when any example fails, naming it,
+/// and 0 when every example passes.
+#[test]
+fn rules_test_exits_one_when_an_example_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = r#"
+rules:
+  - id: demo.timeout
+    title: Demo timeout
+    class: timeout
+    severity: error
+    patterns: ['Execution timeout exceeded \((?P<limit>\d+)s\)']
+    examples:
+      match:
+        - line: 'ERROR [run_id=a] Execution timeout exceeded (60s)'
+          captures: {limit: "60"}
+      no_match: ['Execution time: 55s of 60s limit']
+sequences:
+  - id: demo.startup
+    title: startup
+    milestones:
+      - id: banner
+        title: Banner
+        patterns: ['Worker booting']
+        examples:
+          match: ['INFO Worker booting']
+"#;
+    let cases = [
+        ("passing", good.to_string(), None),
+        (
+            "a match example that does not match",
+            good.replace("'INFO Worker booting'", "'INFO Worker starting'"),
+            Some("[demo.startup/banner] expected a match: INFO Worker starting"),
+        ),
+        (
+            "a no_match example that matches",
+            good.replace(
+                "'Execution time: 55s of 60s limit'",
+                "'Execution timeout exceeded (5s)'",
+            ),
+            Some("[demo.timeout] expected no match: Execution timeout exceeded (5s)"),
+        ),
+        (
+            "a wrong capture",
+            good.replace("{limit: \"60\"}", "{limit: \"30\"}"),
+            Some("[demo.timeout] capture `limit`: expected `30`, got `60`"),
+        ),
+    ];
+    for (what, yaml, failure) in cases {
+        let path = dir.path().join("rules.yaml");
+        std::fs::write(&path, yaml).expect("write");
+        for default_rules in [false, true] {
+            let mut command = faultline();
+            command.args(["rules", "test"]);
+            if !default_rules {
+                command.arg("--no-default-rules");
+            }
+            let output = command.arg(&path).output().expect("run");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            match failure {
+                None => assert_eq!(output.status.code(), Some(0), "{what}:\n{stdout}"),
+                Some(message) => {
+                    assert_eq!(output.status.code(), Some(1), "{what}:\n{stdout}");
+                    assert!(stdout.contains("FAIL "), "{what}:\n{stdout}");
+                    assert!(stdout.contains(message), "{what}:\n{stdout}");
+                    assert!(stdout.contains(" 1 failed "), "{what}:\n{stdout}");
+                }
+            }
+        }
+    }
 }

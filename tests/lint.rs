@@ -209,16 +209,45 @@ fn a_broken_rule_file_stops_scan_with_exit_two_and_never_half_loads() {
     );
 }
 
+/// A rule file whose one `match` example holds a billion-laughs bomb of
+/// `depth` levels (10^depth strings once expanded). Every key is a valid
+/// field, and an example is buffered whole before its variant is chosen,
+/// so the parser really expands the aliases.
+fn alias_bomb(depth: usize) -> String {
+    let mut yaml = String::from(
+        "rules:\n  - id: demo.bomb\n    title: Bomb\n    class: timeout\n    severity: error\n    \
+         patterns: ['boom']\n    examples:\n      match:\n        - line: boom\n          captures:\n            \
+         a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..depth {
+        let prev = format!("*a{}", i - 1);
+        yaml.push_str(&format!(
+            "            a{i}: &a{i} [{}]\n",
+            [prev.as_str(); 10].join(", ")
+        ));
+    }
+    yaml
+}
+
 #[test]
 fn alias_bombs_are_refused_quickly() {
-    let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-    for i in 1..12 {
-        let prev = i - 1;
-        yaml.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
-    }
-    yaml.push_str("rules: []\n");
-    let (code, stderr) = lint(&yaml, &[]);
+    // Small: the aliases expand, and the example is then refused for its shape.
+    let (code, stderr) = lint(&alias_bomb(3), &[]);
     assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("yaml-limit"), "{stderr}");
+    assert!(stderr.contains("did not match any variant"), "{stderr}");
+    // 10^9 strings: the expansion limit stops it, at the alias that breaks it.
+    let started = std::time::Instant::now();
+    let (code, stderr) = lint(&alias_bomb(9), &[]);
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("error[yaml-limit]"), "{stderr}");
+    assert!(!stderr.contains("unknown-field"), "{stderr}");
+    assert!(stderr.contains("bad.yaml:"), "{stderr}");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "an alias bomb took {took:?} to refuse"
+    );
 }
 
 #[test]

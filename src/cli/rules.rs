@@ -8,6 +8,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::{RuleArgs, exit, print_diagnostics};
+use crate::report::untrusted::Untrusted;
+use crate::report::view::ProblemView;
 use crate::rules::breadth::broad_patterns;
 use crate::rules::diagnostic::Level;
 use crate::rules::selftest;
@@ -108,8 +110,12 @@ pub fn run(args: &RulesArgs) -> ExitCode {
 fn suggest(pack: RulePack, paths: &[String], top: usize) -> ExitCode {
     let engine = crate::engine::Engine::new(pack, crate::engine::Options::default());
     let report = engine.report(&engine.scan_paths(paths));
-    for problem in &report.problems {
-        eprintln!("faultline: {}: {}", problem.path, problem.message);
+    for problem in report.problems.iter().map(ProblemView::of) {
+        eprintln!(
+            "faultline: {}: {}",
+            problem.path.terminal(),
+            problem.message.terminal()
+        );
     }
     if report.unrecognised.is_empty() {
         eprintln!("no unrecognised errors: every error line matched a signature");
@@ -119,7 +125,10 @@ fn suggest(pack: RulePack, paths: &[String], top: usize) -> ExitCode {
         "# Drafts: finish each (class, description, remediation), then `faultline rules test FILE`.\nrules:"
     );
     for found in report.unrecognised.iter().take(top) {
-        print!("{}", crate::rules::suggest::draft(found));
+        // A draft quotes log text: escaped, so nothing in it drives the terminal.
+        for line in Untrusted::new(crate::rules::suggest::draft(found)).terminal_lines() {
+            println!("{line}");
+        }
     }
     ExitCode::from(exit::CLEAN)
 }

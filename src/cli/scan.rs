@@ -13,8 +13,8 @@ use crate::analyze::{ProblemKind, Report};
 use crate::engine::{Engine, MmapChoice, Options};
 use crate::input::format::LogFormat;
 use crate::report;
-use crate::report::sanitize::terminal;
 use crate::report::text::Style;
+use crate::report::view::ProblemView;
 use crate::rules::Severity;
 
 /// Output formats of `scan`.
@@ -186,12 +186,12 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     if closed || stdout.flush().is_err() {
         return ExitCode::from(exit::ERROR); // closed pipe: nothing more to say
     }
-    for problem in &report.problems {
+    for problem in report.problems.iter().map(ProblemView::of) {
         eprintln!(
             "faultline: {}: {}: {}",
             problem.kind.as_str(),
-            terminal(&problem.path),
-            terminal(&problem.message)
+            problem.path.terminal(),
+            problem.message.terminal()
         );
     }
     exit_code(&report, args.fail_on)

@@ -13,6 +13,7 @@ use clap::{Args, ValueEnum};
 
 use super::scan::{FailOn, exit_code};
 use super::{ColorChoice, RuleArgs, exit};
+use crate::analyze::ProblemKind;
 use crate::engine::{Engine, MmapChoice, Options};
 use crate::input::format::LogFormat;
 use crate::live::since::{Since, parse_duration, parse_since};
@@ -149,7 +150,10 @@ pub fn run(args: &TailArgs) -> ExitCode {
     {
         return ExitCode::from(exit::ERROR);
     }
-    if exit_hit {
+    // An unreadable input is an error (exit 2) even when `--exit-on` stopped
+    // the session, as in `scan`.
+    let unreadable = report.problems.iter().any(|p| p.kind == ProblemKind::Error);
+    if exit_hit && !unreadable {
         return ExitCode::from(exit::FINDINGS);
     }
     exit_code(&report, args.fail_on)

@@ -49,7 +49,8 @@ impl Level {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Stamp {
     /// Nanoseconds since the Unix epoch (UTC; zone-less times are read as UTC,
-    /// year-less Render dashboard times as the year 1970).
+    /// year-less Render dashboard times as the year 1970, times of day alone
+    /// as 1970-01-01).
     #[serde(skip)]
     pub nanos: i128,
     /// RFC 3339 rendering for reports (year-less stamps: as written).
@@ -122,6 +123,10 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
 static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: (AM|PM))?").expect("valid regex")
 });
+/// The time of day alone, at the start of a line only: elsewhere it is
+/// part of the message (`retrying at 10:00:00`).
+static TIME_OF_DAY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([01]\d|2[0-3]):([0-5]\d):([0-5]\d)\b").expect("valid regex"));
 static LEVEL_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?:^|[\s\[:/|])(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|FATAL)(?:$|[\s\]:/|])",
@@ -151,7 +156,9 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
         let offset = c.get(8).map_or(Some(0), |m| parse_offset(m.as_str()))?;
         return Stamp::from_civil(dt, offset);
     }
-    let c = MONTH_DAY.captures(head)?;
+    let Some(c) = MONTH_DAY.captures(head) else {
+        return time_of_day(head);
+    };
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
@@ -186,14 +193,28 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
 /// `Started:` field) does not date the lines after it.
 pub(crate) fn leading_timestamp(text: &str) -> Option<Stamp> {
     let head = head(text, 160);
-    let start = [&*ISO, &*MONTH_DAY]
+    let Some(start) = [&*ISO, &*MONTH_DAY]
         .iter()
         .filter_map(|re| re.find(head).map(|m| m.start()))
-        .min()?;
+        .min()
+    else {
+        return time_of_day(head);
+    };
     if head[..start].bytes().any(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     find_timestamp(&text[start..])
+}
+
+/// A line that starts with the time of day only (RQ workers: `08:57:55
+/// message`): ordered as 1970-01-01, shown as written, like year-less stamps.
+fn time_of_day(text: &str) -> Option<Stamp> {
+    let c = TIME_OF_DAY.captures(text)?;
+    let num = |i: usize| c[i].parse::<i8>().ok();
+    let dt = DateTime::new(1970, 1, 1, num(1)?, num(2)?, num(3)?, 0).ok()?;
+    let mut stamp = Stamp::from_civil(dt, 0)?;
+    stamp.text = c[0].to_string();
+    Some(stamp)
 }
 
 fn parse_offset(text: &str) -> Option<i32> {
@@ -246,6 +267,19 @@ mod tests {
         let am = find_timestamp("Oct 7 03:14:09 AM  boom").expect("stamp");
         assert!(pm > am);
         assert_eq!(pm.text, "Oct 7 03:14:09 PM", "no invented year in reports");
+    }
+
+    #[test]
+    fn a_time_of_day_alone_stamps_only_a_line_it_starts() {
+        let a = find_timestamp("08:58:25 Traceback (most recent call last):").expect("stamp");
+        assert_eq!(a.text, "08:58:25", "shown as written");
+        let b = leading_timestamp("08:58:26 default: Job OK").expect("stamp");
+        assert!(b > a);
+        assert!(a.nanos < 86_400 * 1_000_000_000, "ordered as 1970-01-01");
+        assert_eq!(find_timestamp("retrying at 10:00:00"), None);
+        assert_eq!(find_timestamp("25:61:00 not a time"), None);
+        let full = find_timestamp("2025-10-23 08:57:55 x").expect("stamp");
+        assert_eq!(full.text, "2025-10-23T08:57:55Z", "a date still wins");
     }
 
     #[test]

@@ -17,10 +17,13 @@ struct Wrapper {
 
 static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
     [
-        // kubectl --prefix: [pod/NAME/CONTAINER]
-        r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] ",
-        // RFC 5424 syslog (Render log streams): <PRI>1 TS HOST APP PROCID MSGID SD
-        r"^<\d{1,3}>1 \S+ (?P<host>\S+) (?P<service>\S+) \S+ \S+ (?:-|\[.*?\]) ?",
+        // kubectl --prefix: [pod/NAME/CONTAINER]. Kubernetes names are DNS
+        // names; nothing else (an escape sequence, a control character)
+        // becomes an origin.
+        r"^\[pod/(?P<pod>[A-Za-z0-9][A-Za-z0-9._-]*)/(?P<container>[A-Za-z0-9][A-Za-z0-9._-]*)\] ",
+        // RFC 5424 syslog (Render log streams): <PRI>1 TS HOST APP PROCID MSGID SD;
+        // HOST and APP-NAME are printable ASCII (PRINTUSASCII).
+        r"^<\d{1,3}>1 \S+ (?P<host>[!-~]+) (?P<service>[!-~]+) \S+ \S+ (?:-|\[.*?\]) ?",
         // RFC 3339 timestamp (kubectl --timestamps, CRI, Heroku)
         r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})? ",
         // CRI stream and tag
@@ -31,10 +34,13 @@ static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
         r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}:\d{2} (?:AM|PM) {1,2}",
         // Render CLI text: `YYYY-MM-DD HH:MM:SS  ` (two spaces)
         r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}  ",
+        // RQ worker: the time of day alone, `08:57:55 `
+        r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d ",
         // RFC 3164 syslog / journald: `Oct 23 08:57:55 host unit[PID]: `
         r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?P<host>[\w.-]+) (?P<service>[\w.@/-]+?)(?:\[\d+\])?: ",
-        // Cloud Foundry: [APP/PROC/WEB/0] OUT|ERR
-        r"^\[(?:APP|RTR|STG|CELL|API)/[^\]]*\] (?:OUT|ERR) ",
+        // Cloud Foundry: [APP/PROC/WEB/0] OUT|ERR; the source (app instance,
+        // router, cell, API) is the stream, as a Heroku dyno is.
+        r"^\[(?P<service>(?:APP|RTR|STG|CELL|API)/[!-\\^-~]*)\] (?:OUT|ERR) ",
         // docker compose: `service-1  | `
         r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ",
     ]
@@ -148,6 +154,40 @@ mod tests {
             "[2025-06-02 14:11:03,511: ERROR/MainProcess] x"
         );
         assert_eq!(message("Oct 23 08:57:55 host1 app[123]: boom"), "boom");
+        assert_eq!(
+            message("08:58:25 Traceback (most recent call last):"),
+            "Traceback (most recent call last):"
+        );
+    }
+
+    #[test]
+    fn cloud_foundry_names_its_source() {
+        let (msg, origin) = message_and_origin(
+            "2025-10-23T08:57:44.63+0000 [APP/PROC/WEB/0] ERR Traceback (most recent call last):",
+        );
+        assert_eq!(msg, "Traceback (most recent call last):");
+        assert_eq!(origin.service.as_deref(), Some("APP/PROC/WEB/0"));
+        let (_, origin) = message_and_origin("[CELL/0] OUT Cell 3c1f stopping instance");
+        assert_eq!(origin.service.as_deref(), Some("CELL/0"));
+    }
+
+    #[test]
+    fn control_characters_never_become_a_pod_or_container() {
+        for line in [
+            "[pod/api-\u{1b}[31mred/web] 2026-01-14T08:59:13Z ERROR boom",
+            "[pod/api/we\u{9b}2Jb] 2026-01-14T08:59:13Z ERROR boom",
+            "[pod/api\u{7}/web] 2026-01-14T08:59:13Z ERROR boom",
+            "[pod/api\u{202e}x/web] 2026-01-14T08:59:13Z ERROR boom",
+            "<134>1 2025-10-23T08:57:55Z ho\u{1b}[2Jst srv 1 - - boom",
+            "<134>1 2025-10-23T08:57:55Z host s\u{9b}rv 1 - - boom",
+        ] {
+            let (msg, origin) = message_and_origin(line);
+            assert!(origin.is_empty(), "{line:?}: {origin:?}");
+            assert_eq!(msg, line, "not a kubectl prefix, so nothing is peeled");
+        }
+        let (_, origin) = message_and_origin("[pod/api-7c9f.x_1/web-2] ERROR boom");
+        assert_eq!(origin.pod.as_deref(), Some("api-7c9f.x_1"));
+        assert_eq!(origin.container.as_deref(), Some("web-2"));
     }
 
     #[test]

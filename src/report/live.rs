@@ -8,8 +8,9 @@ use crate::analyze::Report;
 use crate::analyze::model::MatchLine;
 
 use super::redact::redact;
-use super::sanitize::terminal;
 use super::text::Style;
+use super::untrusted::{Untrusted, join_terminal};
+use super::view::MatchView;
 
 /// A milestone as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -71,12 +72,6 @@ pub struct Rendered {
     pub err: String,
 }
 
-fn key_text(key: &Option<String>) -> String {
-    key.as_deref()
-        .map(|k| format!(" {}", terminal(k)))
-        .unwrap_or_default()
-}
-
 fn id(step: &Option<StepName>) -> Option<&str> {
     step.as_ref().map(|s| s.id.as_str())
 }
@@ -85,46 +80,29 @@ fn id(step: &Option<StepName>) -> Option<&str> {
 pub fn render(events: &[LiveEvent], how: LiveStyle) -> Rendered {
     let mut rendered = Rendered::default();
     for event in events {
-        render_one(event, how, &mut rendered);
+        if how.json {
+            json_event(event, how.redact, &mut rendered);
+        } else {
+            text_event(&EventView::of(event, how.redact), how.style, &mut rendered);
+        }
     }
     rendered
 }
 
-fn render_one(event: &LiveEvent, how: LiveStyle, to: &mut Rendered) {
-    let style = how.style;
-    match event {
+/// One event as a JSON line (serde escapes what the event quotes).
+fn json_event(event: &LiveEvent, redact_secrets: bool, to: &mut Rendered) {
+    let object = match event {
         LiveEvent::Finding { found, timestamp } => {
-            let text = if how.redact {
+            let text = if redact_secrets {
                 redact(&found.text)
             } else {
                 std::borrow::Cow::Borrowed(found.text.as_str())
             };
-            if how.json {
-                let object = serde_json::json!({
-                    "event": "finding", "path": found.path, "line": found.line, "rule": found.rule,
-                    "class": found.class, "severity": found.severity, "text": text,
-                    "timestamp": timestamp, "origin": found.origin,
-                });
-                to.out.push_str(&super::json_line(&object));
-                return;
-            }
-            let origin = found
-                .origin
-                .label()
-                .map(|label| format!(" [{}]", terminal(&label)))
-                .unwrap_or_default();
-            let location = format!("{}:{}:{origin}", terminal(&found.path), found.line);
-            let location = if style.color {
-                format!("\x1b[35m{location}\x1b[0m")
-            } else {
-                location
-            };
-            to.out.push_str(&format!(
-                "{location} [{}] {}: {}\n",
-                style.severity(found.severity),
-                found.rule,
-                terminal(&text)
-            ));
+            serde_json::json!({
+                "event": "finding", "path": found.path, "line": found.line, "rule": found.rule,
+                "class": found.class, "severity": found.severity, "text": text,
+                "timestamp": timestamp, "origin": found.origin,
+            })
         }
         LiveEvent::Progress {
             path,
@@ -135,28 +113,11 @@ fn render_one(event: &LiveEvent, how: LiveStyle, to: &mut Rendered) {
             reached,
             total,
             waiting_for,
-        } => {
-            if how.json {
-                let object = serde_json::json!({
-                    "event": "progress", "path": path, "line": line, "sequence": sequence.id, "key": key,
-                    "milestone": milestone.id, "reached": reached, "total": total,
-                    "waiting_for": id(waiting_for),
-                });
-                to.out.push_str(&super::json_line(&object));
-                return;
-            }
-            let state = match waiting_for {
-                Some(w) => format!("waiting for {}", w.title),
-                None => "completed".to_string(),
-            };
-            to.out.push_str(&format!(
-                "{}:{line}: {}{} {reached}/{total}: {} reached; {state}\n",
-                terminal(path),
-                sequence.title,
-                key_text(key),
-                milestone.title
-            ));
-        }
+        } => serde_json::json!({
+            "event": "progress", "path": path, "line": line, "sequence": sequence.id, "key": key,
+            "milestone": milestone.id, "reached": reached, "total": total,
+            "waiting_for": id(waiting_for),
+        }),
         LiveEvent::Stall {
             sequence,
             key,
@@ -166,50 +127,204 @@ fn render_one(event: &LiveEvent, how: LiveStyle, to: &mut Rendered) {
             waiting_for,
             idle,
             findings,
-        } => {
-            let idle = idle.as_secs_f64();
-            if how.json {
-                let object = serde_json::json!({
-                    "event": "stall", "sequence": sequence.id, "key": key, "reached": reached,
-                    "total": total, "last": id(last), "waiting_for": id(waiting_for),
-                    "idle_seconds": idle.round(), "findings": findings,
-                });
-                to.out.push_str(&super::json_line(&object));
-                return;
+        } => serde_json::json!({
+            "event": "stall", "sequence": sequence.id, "key": key, "reached": reached,
+            "total": total, "last": id(last), "waiting_for": id(waiting_for),
+            "idle_seconds": idle.as_secs_f64().round(), "findings": findings,
+        }),
+        LiveEvent::Note { path, message } => {
+            serde_json::json!({"event": "note", "path": path, "message": message})
+        }
+        LiveEvent::Problem { path, message } => {
+            // Problems go to stderr as text, as in text mode.
+            text_event(
+                &EventView::Problem {
+                    path: path.into(),
+                    message: message.into(),
+                },
+                Style { color: false },
+                to,
+            );
+            return;
+        }
+    };
+    to.out.push_str(&super::json_line(&object));
+}
+
+/// What the text renderer sees of an event: every string [`Untrusted`].
+enum EventView<'a> {
+    Finding(MatchView<'a>),
+    Progress {
+        path: Untrusted<'a>,
+        line: u64,
+        sequence: Untrusted<'a>,
+        key: Option<Untrusted<'a>>,
+        milestone: Untrusted<'a>,
+        reached: usize,
+        total: usize,
+        waiting_for: Option<Untrusted<'a>>,
+    },
+    Stall {
+        sequence: Untrusted<'a>,
+        key: Option<Untrusted<'a>>,
+        reached: usize,
+        total: usize,
+        last: Option<Untrusted<'a>>,
+        waiting_for: Option<Untrusted<'a>>,
+        idle: Duration,
+        findings: Vec<Untrusted<'a>>,
+    },
+    Note {
+        path: Untrusted<'a>,
+        message: Untrusted<'a>,
+    },
+    Problem {
+        path: Untrusted<'a>,
+        message: Untrusted<'a>,
+    },
+}
+
+impl<'a> EventView<'a> {
+    fn of(event: &'a LiveEvent, redact_secrets: bool) -> Self {
+        let title = |step: &'a Option<StepName>| step.as_ref().map(|s| (&s.title).into());
+        match event {
+            LiveEvent::Finding { found, .. } => {
+                EventView::Finding(MatchView::of(found, redact_secrets))
             }
+            LiveEvent::Progress {
+                path,
+                line,
+                sequence,
+                key,
+                milestone,
+                reached,
+                total,
+                waiting_for,
+            } => EventView::Progress {
+                path: path.into(),
+                line: *line,
+                sequence: (&sequence.title).into(),
+                key: key.as_ref().map(Untrusted::from),
+                milestone: (&milestone.title).into(),
+                reached: *reached,
+                total: *total,
+                waiting_for: title(waiting_for),
+            },
+            LiveEvent::Stall {
+                sequence,
+                key,
+                reached,
+                total,
+                last,
+                waiting_for,
+                idle,
+                findings,
+            } => EventView::Stall {
+                sequence: (&sequence.title).into(),
+                key: key.as_ref().map(Untrusted::from),
+                reached: *reached,
+                total: *total,
+                last: title(last),
+                waiting_for: title(waiting_for),
+                idle: *idle,
+                findings: findings.iter().map(Untrusted::from).collect(),
+            },
+            LiveEvent::Note { path, message } => EventView::Note {
+                path: path.into(),
+                message: message.into(),
+            },
+            LiveEvent::Problem { path, message } => EventView::Problem {
+                path: path.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+fn key_text(key: &Option<Untrusted>) -> String {
+    key.as_ref()
+        .map(|k| format!(" {}", k.terminal()))
+        .unwrap_or_default()
+}
+
+fn text_event(event: &EventView, style: Style, to: &mut Rendered) {
+    match event {
+        EventView::Finding(found) => {
+            let origin = found
+                .origin
+                .as_ref()
+                .map(|label| format!(" [{}]", label.terminal()))
+                .unwrap_or_default();
+            let location = format!("{}:{}:{origin}", found.path.terminal(), found.line);
+            let location = if style.color {
+                format!("\x1b[35m{location}\x1b[0m")
+            } else {
+                location
+            };
+            to.out.push_str(&format!(
+                "{location} [{}] {}: {}\n",
+                style.severity(found.severity),
+                found.rule.terminal(),
+                found.text.terminal()
+            ));
+        }
+        EventView::Progress {
+            path,
+            line,
+            sequence,
+            key,
+            milestone,
+            reached,
+            total,
+            waiting_for,
+        } => {
+            let state = match waiting_for {
+                Some(w) => format!("waiting for {}", w.terminal()),
+                None => "completed".to_string(),
+            };
+            to.out.push_str(&format!(
+                "{}:{line}: {}{} {reached}/{total}: {} reached; {state}\n",
+                path.terminal(),
+                sequence.terminal(),
+                key_text(key),
+                milestone.terminal()
+            ));
+        }
+        EventView::Stall {
+            sequence,
+            key,
+            reached,
+            total,
+            last,
+            waiting_for,
+            idle,
+            findings,
+        } => {
             let findings = if findings.is_empty() {
                 String::new()
             } else {
                 format!(
                     "; findings since {}: {}",
-                    last.as_ref().map_or("the start", |l| l.title.as_str()),
-                    findings.join(", ")
+                    last.as_ref()
+                        .map_or_else(|| "the start".to_string(), Untrusted::terminal),
+                    join_terminal(findings, ", ")
                 )
             };
             to.out.push_str(&format!(
-                "stall: {}{} {reached}/{total}: no progress for {idle:.0}s, waiting for {}{findings}\n",
-                sequence.title,
+                "stall: {}{} {reached}/{total}: no progress for {:.0}s, waiting for {}{findings}\n",
+                sequence.terminal(),
                 key_text(key),
-                waiting_for.as_ref().map_or("?", |w| w.title.as_str())
+                idle.as_secs_f64(),
+                waiting_for
+                    .as_ref()
+                    .map_or_else(|| "?".to_string(), Untrusted::terminal)
             ));
         }
-        LiveEvent::Note { path, message } => {
-            if how.json {
-                let object = serde_json::json!({"event": "note", "path": path, "message": message});
-                to.out.push_str(&super::json_line(&object));
-            } else {
-                to.err.push_str(&format!(
-                    "faultline: {}: {}\n",
-                    terminal(path),
-                    terminal(message)
-                ));
-            }
-        }
-        LiveEvent::Problem { path, message } => {
+        EventView::Note { path, message } | EventView::Problem { path, message } => {
             to.err.push_str(&format!(
                 "faultline: {}: {}\n",
-                terminal(path),
-                terminal(message)
+                path.terminal(),
+                message.terminal()
             ));
         }
     }

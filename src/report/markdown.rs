@@ -1,23 +1,29 @@
-//! The report as Markdown, for an incident ticket.
+//! The report as Markdown, for an incident ticket. It renders a
+//! [`ReportView`], whose strings can only come out escaped.
 
 use std::fmt::Write as _;
 
 use crate::analyze::{Report, RunStatus};
 
-use super::sanitize::markdown as md;
+use super::untrusted::fenced_block;
+use super::view::ReportView;
 
 /// Renders the full report as Markdown.
 pub fn render(report: &Report) -> String {
+    render_view(&ReportView::of(report))
+}
+
+fn render_view(report: &ReportView) -> String {
     let mut out = String::from("# faultline report\n\n");
     if !report.problems.is_empty() {
         out.push_str("## Problems\n\nWhat follows does not cover these inputs (in full).\n\n");
         for problem in &report.problems {
             let _ = writeln!(
                 out,
-                "- **{}** `{}`: {}",
+                "- **{}** {}: {}",
                 problem.kind.as_str(),
-                md(&problem.path),
-                md(&problem.message)
+                problem.path.code_span(),
+                problem.message.markdown()
             );
         }
         out.push('\n');
@@ -26,19 +32,23 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "**No root cause found.** {}\n",
-            report.verdict_note.as_deref().map(md).unwrap_or_default()
+            report
+                .verdict_note
+                .as_ref()
+                .map(|n| n.markdown())
+                .unwrap_or_default()
         );
     }
     for cause in &report.root_causes {
         let _ = writeln!(
             out,
-            "## Root cause: {} (`{}`, {}, {})\n",
-            md(&cause.title),
-            cause.rule,
-            cause.class,
+            "## Root cause: {} ({}, {}, {})\n",
+            cause.title.markdown(),
+            cause.rule.code_span(),
+            cause.class.markdown(),
             cause.severity
         );
-        let _ = writeln!(out, "{}\n", md(&cause.explanation));
+        let _ = writeln!(out, "{}\n", cause.explanation.markdown());
         if cause.chain.len() > 1 {
             let _ = writeln!(
                 out,
@@ -46,7 +56,7 @@ pub fn render(report: &Report) -> String {
                 cause
                     .chain
                     .iter()
-                    .map(|c| md(c))
+                    .map(|c| c.markdown())
                     .collect::<Vec<_>>()
                     .join(" → ")
             );
@@ -55,26 +65,22 @@ pub fn render(report: &Report) -> String {
         for e in &cause.evidence {
             let origin = e
                 .origin
-                .label()
-                .map(|label| format!(" ({})", md(&label)))
+                .as_ref()
+                .map(|label| format!(" ({})", label.markdown()))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- `{}:{}`{origin} {}",
-                md(&e.path),
-                e.line,
-                md(&e.text)
+                "- {}{origin} {}",
+                e.path.map(|p| format!("{p}:{}", e.line).into()).code_span(),
+                e.text.markdown()
             );
             if !e.traceback.is_empty() {
-                out.push_str("\n  ```text\n");
-                for line in &e.traceback {
-                    let _ = writeln!(out, "  {}", line.replace("```", "'''"));
-                }
-                out.push_str("  ```\n");
+                out.push('\n');
+                out.push_str(&fenced_block(&e.traceback, "  "));
             }
         }
         if !cause.remediation.is_empty() {
-            let _ = writeln!(out, "\n**Fix:** {}\n", md(&cause.remediation));
+            let _ = writeln!(out, "\n**Fix:** {}\n", cause.remediation.markdown());
         }
         if !cause.symptoms.is_empty() {
             let _ = writeln!(
@@ -83,7 +89,7 @@ pub fn render(report: &Report) -> String {
                 cause
                     .symptoms
                     .iter()
-                    .map(|s| format!("`{s}`"))
+                    .map(|s| s.code_span())
                     .collect::<Vec<_>>()
                     .join(", ")
             );
@@ -96,19 +102,24 @@ pub fn render(report: &Report) -> String {
                 RunStatus::Stalled => "stalled",
                 RunStatus::Running => "running",
             };
+            let key = run
+                .key
+                .as_ref()
+                .map(|k| format!(" {}", k.markdown()))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "## Sequence: {} — run {} ({status})\n",
-                md(&sequence.title),
+                "## Sequence: {} — run {}{key} ({status})\n",
+                sequence.title.markdown(),
                 n + 1
             );
             out.push_str("| | Milestone | Where |\n|---|---|---|\n");
             for step in &run.steps {
                 let (mark, at) = match &step.at {
-                    Some(e) => ("✔", format!("{}:{}", md(&e.path), e.line)),
+                    Some(e) => ("✔", format!("{}:{}", e.path.markdown(), e.line)),
                     None => ("✘", String::new()),
                 };
-                let _ = writeln!(out, "| {mark} | {} | {at} |", md(&step.title));
+                let _ = writeln!(out, "| {mark} | {} | {at} |", step.title.markdown());
             }
             out.push('\n');
         }
@@ -120,8 +131,8 @@ pub fn render(report: &Report) -> String {
                 out,
                 "| {} | {} | {}:{} |",
                 u.count,
-                md(&u.template),
-                md(&u.first.path),
+                u.template.markdown(),
+                u.first.path.markdown(),
                 u.first.line
             );
         }
@@ -134,12 +145,12 @@ pub fn render(report: &Report) -> String {
         for f in &report.findings {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} | {}:{} |",
+                "| {} | {} | {} | {} | {}:{} |",
                 f.severity,
-                f.rule,
-                f.class,
+                f.rule.table_code_span(),
+                f.class.markdown(),
                 f.count,
-                md(&f.first.path),
+                f.first.path.markdown(),
                 f.first.line
             );
         }

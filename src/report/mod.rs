@@ -1,5 +1,8 @@
 //! The report stage: renderers of [`crate::analyze::Report`]. Renderers only
-//! render; every decision was made by analyze.
+//! render; every decision was made by analyze. What a report quotes came from
+//! logs, file names and rule files: the text and Markdown renderers see it
+//! only as [`untrusted::Untrusted`] (through [`view`]), the JSON renderers
+//! through serde and [`sanitize::json`], so nothing reaches a terminal raw.
 
 pub mod live;
 pub mod markdown;
@@ -7,6 +10,8 @@ pub mod matches;
 pub mod redact;
 pub mod sanitize;
 pub mod text;
+pub mod untrusted;
+pub mod view;
 
 use serde::Serialize;
 

@@ -1,13 +1,23 @@
 //! Making log text safe to print: control characters and ANSI escapes from
-//! log lines never reach a terminal raw.
+//! log lines never reach a terminal raw. Renderers reach these through
+//! [`super::untrusted::Untrusted`]; only the JSON pass is used directly.
 
-/// Replaces control characters (including ESC) with visible escapes.
-pub fn terminal(text: &str) -> String {
+/// Bidirectional embeddings, overrides and isolates: they reorder what a
+/// terminal shows ("Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Replaces control characters (C0 including ESC, DEL, C1 including the
+/// one-byte CSI U+009B) and bidirectional overrides with visible escapes.
+pub(super) fn terminal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\t' => out.push_str("    "),
-            c if c.is_control() => out.push_str(&c.escape_default().to_string()),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&c.escape_default().to_string())
+            }
             c => out.push(c),
         }
     }
@@ -15,18 +25,23 @@ pub fn terminal(text: &str) -> String {
 }
 
 /// Escapes, in serialized JSON, the control characters JSON allows raw
-/// (DEL and the C1 range, where U+009B is a one-byte CSI to some terminals),
-/// so JSON printed to a terminal cannot drive it. Such characters can only
+/// (DEL and the C1 range, where U+009B is a one-byte CSI to some terminals)
+/// and bidirectional overrides, so JSON printed to a terminal cannot drive it. Such characters can only
 /// occur inside JSON strings, where `\u` escapes mean the same.
 pub fn json(serialized: String) -> String {
-    if !serialized.chars().any(|c| c.is_control()) {
+    if !serialized
+        .chars()
+        .any(|c| c.is_control() || is_bidi_control(c))
+    {
         return serialized;
     }
     let mut out = String::with_capacity(serialized.len() + 16);
     for c in serialized.chars() {
         match c {
             '\n' | '\t' | '\r' => out.push(c), // structural whitespace of pretty JSON
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -34,12 +49,13 @@ pub fn json(serialized: String) -> String {
 }
 
 /// Escapes text for a Markdown table cell or paragraph: pipes, backticks,
-/// brackets, angle brackets (no raw HTML or links), newlines.
-pub fn markdown(text: &str) -> String {
+/// brackets, angle brackets (no raw HTML or links), emphasis and
+/// strikethrough marks, newlines (after [`terminal`] escaping).
+pub(super) fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in terminal(text).chars() {
         match c {
-            '|' | '`' | '[' | ']' | '*' | '_' | '#' | '\\' => {
+            '|' | '`' | '[' | ']' | '*' | '_' | '~' | '#' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }

@@ -1,12 +1,14 @@
 //! The terminal report: root cause first, its symptoms beneath, the
-//! sequences as timelines, then other findings and stats.
+//! sequences as timelines, then other findings and stats. It renders a
+//! [`ReportView`], whose strings can only come out escaped.
 
 use std::fmt::Write as _;
 
-use crate::analyze::{Evidence, Finding, Report, RunStatus, SequenceReport};
+use crate::analyze::{Report, RunStatus};
 use crate::rules::Severity;
 
-use super::sanitize::terminal;
+use super::untrusted::{Untrusted, join_terminal};
+use super::view::{EvidenceView, FindingView, ReportView, SequenceView};
 
 /// ANSI styling, off unless writing to a terminal that wants colour.
 #[derive(Debug, Clone, Copy)]
@@ -47,38 +49,40 @@ impl Style {
 }
 
 /// `path:line [origin] (timestamp)`, each part escaped for the terminal.
-fn location(e: &Evidence) -> String {
-    let mut at = format!("{}:{}", terminal(&e.path), e.line);
-    if let Some(origin) = e.origin.label() {
-        at.push_str(&format!(" [{}]", terminal(&origin)));
+fn location(e: &EvidenceView) -> String {
+    let mut at = format!("{}:{}", e.path.terminal(), e.line);
+    if let Some(origin) = &e.origin {
+        at.push_str(&format!(" [{}]", origin.terminal()));
     }
     if let Some(ts) = &e.timestamp {
-        at.push_str(&format!(" ({})", terminal(ts)));
+        at.push_str(&format!(" ({})", ts.terminal()));
     }
     at
 }
 
-fn write_evidence(out: &mut String, style: Style, e: &Evidence, indent: &str) {
+fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str) {
     let _ = writeln!(
         out,
         "{indent}{}  {}",
         style.dim(&location(e)),
-        terminal(&e.text)
+        e.text.terminal()
     );
-    if !e.traceback.is_empty() {
-        for line in &e.traceback {
-            let _ = writeln!(out, "{indent}    {}", style.dim(&terminal(line)));
-        }
+    for line in &e.traceback {
+        let _ = writeln!(out, "{indent}    {}", style.dim(&line.terminal()));
     }
 }
 
 /// Renders the full report.
 pub fn render(report: &Report, style: Style) -> String {
+    render_view(&ReportView::of(report), style)
+}
+
+fn render_view(report: &ReportView, style: Style) -> String {
     let mut out = String::new();
     if report.root_causes.is_empty() {
         let _ = writeln!(out, "{}", style.bold("No root cause found."));
         if let Some(note) = &report.verdict_note {
-            let _ = writeln!(out, "  {note}");
+            let _ = writeln!(out, "  {}", note.terminal());
         }
     }
     for (i, cause) in report.root_causes.iter().enumerate() {
@@ -88,13 +92,13 @@ pub fn render(report: &Report, style: Style) -> String {
             "{} [{}] {} ({}, {})",
             style.bold(heading),
             style.severity(cause.severity),
-            style.bold(&cause.title),
-            cause.rule,
-            cause.class
+            style.bold(&cause.title.terminal()),
+            cause.rule.terminal(),
+            cause.class.terminal()
         );
-        let _ = writeln!(out, "  {}", terminal(&cause.explanation));
+        let _ = writeln!(out, "  {}", cause.explanation.terminal());
         if cause.chain.len() > 1 {
-            let _ = writeln!(out, "  chain: {}", cause.chain.join(" → "));
+            let _ = writeln!(out, "  chain: {}", join_terminal(&cause.chain, " → "));
         }
         let _ = writeln!(out, "  evidence:");
         for e in &cause.evidence {
@@ -104,11 +108,11 @@ pub fn render(report: &Report, style: Style) -> String {
             let _ = writeln!(
                 out,
                 "  fix: {}",
-                cause.remediation.replace('\n', "\n       ")
+                cause.remediation.terminal_lines().join("\n       ")
             );
         }
         if !cause.references.is_empty() {
-            let _ = writeln!(out, "  see: {}", cause.references.join("; "));
+            let _ = writeln!(out, "  see: {}", join_terminal(&cause.references, "; "));
         }
         for symptom in &cause.symptoms {
             if let Some(f) = report.findings.iter().find(|f| &f.rule == symptom) {
@@ -116,9 +120,9 @@ pub fn render(report: &Report, style: Style) -> String {
                     out,
                     "  symptom: [{}] {} ×{}  {}:{}",
                     style.severity(f.severity),
-                    f.title,
+                    f.title.terminal(),
                     f.count,
-                    f.first.path,
+                    f.first.path.terminal(),
                     f.first.line
                 );
             }
@@ -128,12 +132,12 @@ pub fn render(report: &Report, style: Style) -> String {
     for sequence in &report.sequences {
         write_sequence(&mut out, style, sequence);
     }
-    let shown: Vec<&String> = report
+    let shown: Vec<&Untrusted> = report
         .root_causes
         .iter()
         .flat_map(|c| std::iter::once(&c.rule).chain(&c.symptoms))
         .collect();
-    let others: Vec<&Finding> = report
+    let others: Vec<&FindingView> = report
         .findings
         .iter()
         .filter(|f| !shown.contains(&&f.rule))
@@ -145,13 +149,15 @@ pub fn render(report: &Report, style: Style) -> String {
                 out,
                 "  [{}] {} ×{} ({})  {}:{}",
                 style.severity(f.severity),
-                f.title,
+                f.title.terminal(),
                 f.count,
-                f.rule,
-                f.first.path,
+                f.rule.terminal(),
+                f.first.path.terminal(),
                 f.first.line
             );
-            let _ = writeln!(out, "      {}", terminal(&f.evidence[0].text));
+            if let Some(e) = f.evidence.first() {
+                let _ = writeln!(out, "      {}", e.text.terminal());
+            }
         }
         out.push('\n');
     }
@@ -166,7 +172,7 @@ pub fn render(report: &Report, style: Style) -> String {
                 out,
                 "  ×{} {}  {}",
                 u.count,
-                terminal(&u.template),
+                u.template.terminal(),
                 style.dim(&location(&u.example))
             );
         }
@@ -177,8 +183,8 @@ pub fn render(report: &Report, style: Style) -> String {
             out,
             "{}: {}: {}",
             problem.kind.as_str(),
-            terminal(&problem.path),
-            terminal(&problem.message)
+            problem.path.terminal(),
+            problem.message.terminal()
         );
     }
     let s = &report.stats;
@@ -193,12 +199,12 @@ pub fn render(report: &Report, style: Style) -> String {
     out
 }
 
-fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
+fn write_sequence(out: &mut String, style: Style, sequence: &SequenceView) {
     for (n, run) in sequence.runs.iter().enumerate() {
         let key = run
             .key
-            .as_deref()
-            .map(|k| format!(" {k}"))
+            .as_ref()
+            .map(|k| format!(" {}", k.terminal()))
             .unwrap_or_default();
         let status = match run.status {
             RunStatus::Completed => style.paint("32", "completed"),
@@ -209,9 +215,9 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
             out,
             "{} {} run {}{key}: {status} ({}/{})",
             style.bold("SEQUENCE"),
-            sequence.title,
+            sequence.title.terminal(),
             n + 1,
-            run.reached.len(),
+            run.reached,
             run.steps.len()
         );
         for step in &run.steps {
@@ -221,24 +227,28 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceReport) {
                         out,
                         "  {} {}  {}",
                         style.mark(true),
-                        step.title,
+                        step.title.terminal(),
                         style.dim(&location(at))
                     );
                 }
                 None => {
-                    let _ = writeln!(out, "  {} {}", style.mark(false), step.title);
+                    let _ = writeln!(out, "  {} {}", style.mark(false), step.title.terminal());
                 }
             }
             if run.first_missing.as_ref() == Some(&step.id) && !run.stall_findings.is_empty() {
                 let _ = writeln!(
                     out,
                     "      ↳ stalled here after: {}",
-                    run.stall_findings.join(", ")
+                    join_terminal(&run.stall_findings, ", ")
                 );
             }
         }
         if !run.out_of_order.is_empty() {
-            let _ = writeln!(out, "  out of order: {}", run.out_of_order.join(", "));
+            let _ = writeln!(
+                out,
+                "  out of order: {}",
+                join_terminal(&run.out_of_order, ", ")
+            );
         }
         if !run.unexplained_stall.is_empty() {
             let _ = writeln!(
