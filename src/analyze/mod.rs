@@ -12,6 +12,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::input::meta::Origin;
+use crate::input::traceback::is_exception_line;
 use crate::rules::{RulePack, Severity};
 pub use model::*;
 use summary::{Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked, correlation_value};
@@ -533,26 +534,40 @@ fn precursors(
         .collect()
 }
 
+/// How a line belongs to the event a traceback's exception line ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InEvent {
+    /// The log record that printed the traceback, or an earlier exception
+    /// of a chain: a line of its own that can lead the event.
+    Peer,
+    /// Any other line of the traceback (its header, a frame, a source
+    /// line): never more than part of the exception's event.
+    Part,
+}
+
 /// Whether `line` belongs to the event that `tail` (the exception line of
 /// a traceback) ends: the same stream and input, and one of the lines the
-/// traceback spans (its header, an earlier exception of a chain), or the
-/// log record right before them that printed it
+/// traceback spans, or the log record right before them that printed it
 /// (`logger.warning(..., exc_info=True)`: the traceback's lines inherit
 /// its timestamp).
-fn in_event_of(line: &Mark, tail: &Mark) -> bool {
+fn in_event_of(line: &Mark, tail: &Mark) -> Option<InEvent> {
     let span = tail.traceback.len() as u64;
     if span == 0 || line.origin != tail.origin || line.order.input != tail.order.input {
-        return false;
+        return None;
     }
+    let inside = if is_exception_line(&line.text) {
+        InEvent::Peer
+    } else {
+        InEvent::Part
+    };
     // One JSON event holding a whole traceback: one record, one position.
     if line.order.pos == tail.order.pos && line.line == tail.line {
-        return true;
+        return Some(inside);
     }
     if line.order.pos >= tail.order.pos {
-        return false;
+        return None;
     }
     let back = tail.order.pos - line.order.pos;
-    let inside = back < span;
     // The record is the line right before the traceback's header. Its
     // traceback lines inherit its timestamp, or, when a wrapper stamps every
     // line (kubectl --timestamps, Heroku), carry one within a second of it.
@@ -562,7 +577,13 @@ fn in_event_of(line: &Mark, tail: &Mark) -> bool {
         (true, _, _) => false,
     };
     let record = back == span && line.stamp.is_some() && same_time;
-    inside || record
+    if back < span {
+        Some(inside)
+    } else if record {
+        Some(InEvent::Peer)
+    } else {
+        None
+    }
 }
 
 /// Whether a finding's class says nothing about the failure (a wrapper such
@@ -572,12 +593,12 @@ fn is_unknown(f: &Finding) -> bool {
 }
 
 /// Findings that are one event with another: a traceback's exception line,
-/// the record it was printed with and the lines inside it (its header, the
-/// first exception of a chain). When one of the two is explained, the
-/// other joins it; otherwise a known class leads over a wrapper of class
-/// `unknown`, then the more severe, then the record, or the inner line of
-/// the traceback (in a chain the first exception is the cause). Returns
-/// (joining, joined) pairs.
+/// the record it was printed with and the lines inside it (its header, its
+/// frames and source lines, the first exception of a chain). A frame or
+/// source line joins the exception. Otherwise, when one of the two is
+/// explained, the other joins it; else a known class leads over a wrapper
+/// of class `unknown`, then the more severe, then the record, or the first
+/// exception of a chain (the cause). Returns (joining, joined) pairs.
 fn companions(
     findings: &[Finding],
     seen_of: &HashMap<&str, &RuleSummary>,
@@ -609,9 +630,10 @@ fn companions(
             if line.rule == tail.rule || is_outcome(&line.rule) || is_outcome(&tail.rule) {
                 continue;
             }
-            if !in_event_of(seen_of[line.rule.as_str()].earliest(), tail_mark) {
+            let Some(relation) = in_event_of(seen_of[line.rule.as_str()].earliest(), tail_mark)
+            else {
                 continue;
-            }
+            };
             // Each finding joins one other at most, and never one that
             // (through others) joined it.
             let target = |id: &str| pairs.iter().find(|(a, _)| a == id).map(|(_, b)| b.as_str());
@@ -629,25 +651,33 @@ fn companions(
             if target(&line.rule).is_some() && target(&tail.rule).is_some() {
                 continue;
             }
-            let tail_leads = match (
-                resolved.contains_key(&line.rule),
-                resolved.contains_key(&tail.rule),
-            ) {
-                (true, true) => continue,
-                (true, false) => false,
-                (false, true) => true,
-                (false, false) => match (is_unknown(line), is_unknown(tail)) {
-                    (true, false) => true,
-                    (false, true) => false,
-                    _ => severity_of(&tail.rule) > severity_of(&line.rule),
-                },
-            };
-            // The one that already joined something cannot lead a second
-            // time round; the other joins it.
-            let tail_leads = match (target(&line.rule), target(&tail.rule)) {
-                (Some(_), None) => false,
-                (None, Some(_)) => true,
-                _ => tail_leads,
+            let tail_leads = if relation == InEvent::Part {
+                // A frame or source line is part of the exception's event.
+                if resolved.contains_key(&line.rule) || target(&line.rule).is_some() {
+                    continue;
+                }
+                true
+            } else {
+                let tail_leads = match (
+                    resolved.contains_key(&line.rule),
+                    resolved.contains_key(&tail.rule),
+                ) {
+                    (true, true) => continue,
+                    (true, false) => false,
+                    (false, true) => true,
+                    (false, false) => match (is_unknown(line), is_unknown(tail)) {
+                        (true, false) => true,
+                        (false, true) => false,
+                        _ => severity_of(&tail.rule) > severity_of(&line.rule),
+                    },
+                };
+                // The one that already joined something cannot lead a
+                // second time round; the other joins it.
+                match (target(&line.rule), target(&tail.rule)) {
+                    (Some(_), None) => false,
+                    (None, Some(_)) => true,
+                    _ => tail_leads,
+                }
             };
             let (joining, joined) = if tail_leads {
                 (&line.rule, &tail.rule)

@@ -312,6 +312,33 @@ fn a_traceback_is_one_event_with_the_record_that_printed_it() {
 }
 
 #[test]
+fn a_source_line_in_a_traceback_is_part_of_the_exception() {
+    let text = "Traceback (most recent call last):\n\
+                \x20 File \"/app/client.py\", line 12, in <module>\n\
+                \x20   raise Retry(\"TIMED OUT\")\n\
+                ConnectionError: REFUSED by 10.0.0.7\n";
+    let report = analyze_text(text);
+    assert_eq!(cause_ids(&report), ["t.refused"]);
+    assert_eq!(explained_by(&report, "t.timeout"), Some("t.refused"));
+}
+
+#[test]
+fn in_a_chained_traceback_the_first_exception_leads() {
+    let text = "Traceback (most recent call last):\n\
+                \x20 File \"/app/client.py\", line 12, in call\n\
+                TimeoutError: TIMED OUT after 30s\n\
+                \n\
+                During handling of the above exception, another exception occurred:\n\
+                \n\
+                Traceback (most recent call last):\n\
+                \x20 File \"/app/main.py\", line 4, in <module>\n\
+                ConnectionError: REFUSED by 10.0.0.7\n";
+    let report = analyze_text(text);
+    assert_eq!(cause_ids(&report), ["t.timeout"]);
+    assert_eq!(explained_by(&report, "t.refused"), Some("t.timeout"));
+}
+
+#[test]
 fn explanation_cycles_are_broken_at_the_member_seen_first() {
     let order = |pos: u64| Order {
         nanos: None,
