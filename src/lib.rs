@@ -47,3 +47,31 @@ pub use engine::{Engine, MmapChoice, Options, Scan};
 pub use input::format::LogFormat;
 pub use input::meta::Origin;
 pub use rules::{CLASSES, Diagnostic, RulePack, Severity};
+
+/// Internal parsers, re-exported only for the cargo-fuzz targets in `fuzz/`,
+/// which feed them arbitrary bytes directly. This is not API: nothing here
+/// is documented, stable or covered by semver, and it may change or vanish
+/// in any release. Use [`Engine`] instead.
+#[doc(hidden)]
+pub mod fuzzing {
+    // detect_format
+    pub use crate::input::format::detect;
+    // documents
+    pub use crate::input::document::{Parsed, parse_csv, parse_json};
+    // text_line
+    pub use crate::input::json::line_message;
+    pub use crate::input::meta::{find_level, find_timestamp};
+    pub use crate::input::peel::{message as peel_message, message_and_origin};
+    // traceback
+    pub use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
+    // rule_load
+    pub use crate::rules::diagnostic::SourceText;
+    pub use crate::rules::load::{RuleSources, load};
+    pub use crate::rules::selftest::run as selftest;
+
+    /// The text a diagnostic quotes and the byte range it underlines (the
+    /// fields are crate-private; the `rule_load` target checks the span).
+    pub fn diagnostic_span(diagnostic: &crate::Diagnostic) -> (&str, std::ops::Range<usize>) {
+        (&diagnostic.source.text, diagnostic.span.clone())
+    }
+}

@@ -2,7 +2,8 @@
 //! answer is never `Auto` (detection always decides).
 #![no_main]
 
-use faultline::input::format::{LogFormat, detect};
+use faultline::LogFormat;
+use faultline::fuzzing::detect;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! JSON values) on arbitrary bytes.
 #![no_main]
 
-use faultline::input::document::{Parsed, parse_csv, parse_json};
+use faultline::fuzzing::{Parsed, parse_csv, parse_json};
 use libfuzzer_sys::fuzz_target;
 
 fn check(bytes: &[u8], parsed: &Parsed) {

@@ -6,21 +6,19 @@
 
 use std::sync::Arc;
 
-use faultline::rules::diagnostic::Diagnostic;
-use faultline::rules::load::{RuleSources, load};
-use faultline::rules::{SourceText, selftest};
+use faultline::Diagnostic;
+use faultline::fuzzing::{RuleSources, SourceText, diagnostic_span, load, selftest};
 use libfuzzer_sys::fuzz_target;
 
 fn exercise(diagnostic: &Diagnostic) {
-    let text = &diagnostic.source.text;
+    let (text, span) = diagnostic_span(diagnostic);
     assert!(
-        diagnostic.span.start <= diagnostic.span.end && diagnostic.span.end <= text.len(),
-        "span {:?} outside a {}-byte file",
-        diagnostic.span,
+        span.start <= span.end && span.end <= text.len(),
+        "span {span:?} outside a {}-byte file",
         text.len()
     );
-    assert!(text.is_char_boundary(diagnostic.span.start));
-    assert!(text.is_char_boundary(diagnostic.span.end));
+    assert!(text.is_char_boundary(span.start));
+    assert!(text.is_char_boundary(span.end));
     let rendered = diagnostic.render();
     assert!(!rendered.is_empty());
     let _ = diagnostic.to_string();
@@ -43,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
                 exercise(warning);
             }
             let pack = Arc::new(loaded.pack);
-            let _ = selftest::run(&pack);
+            let _ = selftest(&pack);
         }
         Err(errors) => {
             assert!(!errors.is_empty(), "a failed load says why");

@@ -2,7 +2,7 @@
 //! `traceback_start` ending at every line of arbitrary text.
 #![no_main]
 
-use faultline::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
+use faultline::fuzzing::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

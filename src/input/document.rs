@@ -22,7 +22,9 @@ pub struct Record {
 
 /// Records parsed so far and, if the document was damaged, what went wrong.
 pub struct Parsed {
+    /// The events, oldest first (unstamped ones first, in file order).
     pub records: Vec<Record>,
+    /// Why parsing stopped early, if the document was damaged.
     pub error: Option<String>,
 }
 

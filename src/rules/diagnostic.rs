@@ -12,7 +12,9 @@ use serde_saphyr::Location;
 /// A rule file's name and text, kept so diagnostics can quote it.
 #[derive(Debug)]
 pub struct SourceText {
+    /// The file name diagnostics print.
     pub name: String,
+    /// The whole file.
     pub text: String,
 }
 

@@ -35,6 +35,7 @@ pub struct Loaded {
 /// Where rules come from: the embedded pack and/or files given by the user.
 /// Later layers override earlier ones rule by rule (same id).
 pub struct RuleSources {
+    /// The rule files of each layer, earliest (overridden) first.
     pub layers: Vec<Vec<Arc<SourceText>>>,
 }
 
@@ -52,6 +53,7 @@ impl RuleSources {
         Ok(RuleSources { layers })
     }
 
+    /// Every rule file, layer by layer.
     pub fn files(&self) -> impl Iterator<Item = &Arc<SourceText>> {
         self.layers.iter().flatten()
     }
