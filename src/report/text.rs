@@ -61,6 +61,12 @@ fn location(e: &EvidenceView) -> String {
 }
 
 fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str) {
+    if !e.before.is_empty() {
+        let _ = writeln!(out, "{indent}{}", style.dim("lines before it:"));
+        for line in &e.before {
+            let _ = writeln!(out, "{indent}    {}", style.dim(&line.terminal()));
+        }
+    }
     let _ = writeln!(
         out,
         "{indent}{}  {}",

@@ -50,6 +50,8 @@ pub struct EvidenceView<'a> {
     /// How reports name the stream (`pod/container`, `service@host`).
     pub origin: Option<Untrusted<'static>>,
     pub traceback: Vec<Untrusted<'a>>,
+    /// For a process end nothing explains: the lines of its stream before it.
+    pub before: Vec<Untrusted<'a>>,
 }
 
 impl<'a> EvidenceView<'a> {
@@ -61,6 +63,7 @@ impl<'a> EvidenceView<'a> {
             timestamp: e.timestamp.as_ref().map(Untrusted::from),
             origin: origin_label(&e.origin),
             traceback: all(&e.traceback),
+            before: all(&e.before),
         }
     }
 
