@@ -20,7 +20,7 @@ use crate::report::redact::redact_report;
 use crate::rules::RulePack;
 use crate::scan::{Matcher, ScanOptions};
 pub(crate) use drive::{DriveOptions, Fold, Outcome, Sink, drive_input, drive_opened};
-pub(crate) use sink::{MatchSink, SummarySink};
+pub(crate) use sink::{MatchSink, SummarySink, match_line};
 
 /// Whether regular files are memory-mapped.
 ///

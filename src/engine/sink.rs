@@ -96,24 +96,28 @@ impl Fold for ListingFold<'_> {
     fn fold(&self, input: u32, path: &str, matches: Vec<LineMatch>) -> Self::Part {
         let lines = matches
             .iter()
-            .filter_map(|m| {
-                let Target::Rule(r) = m.target else {
-                    return None;
-                };
-                let rule = &self.0.rules[r];
-                Some(MatchLine {
-                    path: path.to_string(),
-                    line: m.line,
-                    rule: rule.id.clone(),
-                    class: rule.class.clone(),
-                    severity: rule.severity,
-                    text: m.text.clone(),
-                    origin: m.meta.origin.clone(),
-                })
-            })
+            .filter_map(|m| match_line(self.0, path, m))
             .collect();
         (Summary::fold(self.0, input, path, matches), lines)
     }
+}
+
+/// A rule match as listings show it (`None` for milestones and
+/// unrecognised lines).
+pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<MatchLine> {
+    let Target::Rule(r) = m.target else {
+        return None;
+    };
+    let rule = &pack.rules[r];
+    Some(MatchLine {
+        path: path.to_string(),
+        line: m.line,
+        rule: rule.id.clone(),
+        class: rule.class.clone(),
+        severity: rule.severity,
+        text: m.text.clone(),
+        origin: m.meta.origin.clone(),
+    })
 }
 
 /// A summary sink that also hands each piece's rule matches, in input

@@ -12,10 +12,9 @@ pub(crate) mod since;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::analyze::model::MatchLine;
 use crate::analyze::summary::{Summary, correlation_value, stream_key};
 use crate::analyze::{InputProblem, ProblemKind, Report};
-use crate::engine::{Engine, Scan};
+use crate::engine::{Engine, Scan, match_line};
 use crate::input::format::{LogFormat, detect};
 use crate::report::live::{LiveEvent, StepName};
 use crate::rules::Severity;
@@ -210,18 +209,12 @@ impl<'e> Session<'e> {
                         clock.findings.push(rule.id.clone());
                     }
                 }
-                self.events.push(LiveEvent::Finding {
-                    found: MatchLine {
-                        path: path.to_string(),
-                        line: m.line,
-                        rule: rule.id.clone(),
-                        class: rule.class.clone(),
-                        severity: rule.severity,
-                        text: m.text.clone(),
-                        origin: m.meta.origin.clone(),
-                    },
-                    timestamp: m.meta.timestamp.as_ref().map(|t| t.text.clone()),
-                });
+                if let Some(found) = match_line(pack, path, &m) {
+                    self.events.push(LiveEvent::Finding {
+                        found,
+                        timestamp: m.meta.timestamp.as_ref().map(|t| t.text.clone()),
+                    });
+                }
                 summary.add(pack, input, path, m);
             }
             Target::Unrecognised => summary.add(pack, input, path, m),
