@@ -458,3 +458,17 @@ fn fifos_and_devices_are_never_read() {
 // `a_file_truncated_while_mapped_reads_as_zeros_and_is_flagged` in
 // src/input/mapped.rs. An end-to-end race against the binary could miss the
 // window and pass without testing anything, so there is none.
+
+/// Found by the fuzzer: a cause with no timestamp sorts first on the
+/// timeline but sits later in the input than a stamped outcome; measuring
+/// the distance between them must not underflow (a debug build panicked).
+#[test]
+fn an_unstamped_cause_after_a_stamped_outcome_does_not_crash() {
+    let (code, report) = scan_json(&[
+        "--input-format",
+        "jsonl",
+        "tests/data/fuzz-outcome-before-unstamped-cause.log",
+    ]);
+    assert!(code == 0 || code == 1, "exit {code}: {report:#}");
+    assert!(report["stats"]["lines"].as_u64().is_some_and(|l| l > 0));
+}

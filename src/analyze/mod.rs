@@ -425,7 +425,14 @@ fn before_within_window(origin: &Origin, cause: Order, at: Order) -> bool {
     }
     match (cause.nanos, at.nanos) {
         (Some(c), Some(a)) => a - c <= OUTCOME_WINDOW_NANOS,
-        _ => same_input && at.pos - cause.pos <= OUTCOME_WINDOW_POSITIONS,
+        // No stamp sorts first, so the cause may sit later in the input.
+        _ => {
+            same_input
+                && at
+                    .pos
+                    .checked_sub(cause.pos)
+                    .is_some_and(|d| d <= OUTCOME_WINDOW_POSITIONS)
+        }
     }
 }
 

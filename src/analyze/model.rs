@@ -194,7 +194,7 @@ pub struct SequenceReport {
     pub total_runs: u64,
     /// How many of them completed.
     pub completed_runs: u64,
-    /// The runs, at most [`MAX_RUNS_SHOWN`]: incomplete runs first, in order.
+    /// The runs, at most 25: incomplete runs first, in order.
     pub runs: Vec<Run>,
 }
 

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 
 use super::{RuleArgs, exit, print_diagnostics};
 use crate::report::untrusted::Untrusted;
@@ -78,7 +77,10 @@ pub fn run(args: &RulesArgs) -> ExitCode {
     match &args.command {
         RulesCommand::List { rules, format } => match rules.load() {
             Ok(loaded) => {
-                print!("{}", list(&loaded.pack, *format));
+                print!(
+                    "{}",
+                    crate::rules::listing::list(&loaded.pack, *format == ListFormat::Json)
+                );
                 ExitCode::from(exit::CLEAN)
             }
             Err(code) => code,
@@ -131,55 +133,6 @@ fn suggest(pack: RulePack, paths: &[String], top: usize) -> ExitCode {
         }
     }
     ExitCode::from(exit::CLEAN)
-}
-
-#[derive(Serialize)]
-struct ListedRule<'a> {
-    id: &'a str,
-    title: &'a str,
-    class: &'a str,
-    severity: crate::rules::Severity,
-    patterns: Vec<&'a str>,
-    causes: &'a [String],
-}
-
-fn list(pack: &RulePack, format: ListFormat) -> String {
-    match format {
-        ListFormat::Json => {
-            let rules: Vec<ListedRule> = pack
-                .rules
-                .iter()
-                .map(|r| ListedRule {
-                    id: &r.id,
-                    title: &r.title,
-                    class: &r.class,
-                    severity: r.severity,
-                    patterns: r.patterns.iter().map(|p| p.source.as_str()).collect(),
-                    causes: &r.causes,
-                })
-                .collect();
-            serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
-        }
-        ListFormat::Text => {
-            let width = pack.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let mut out = String::new();
-            for r in &pack.rules {
-                out.push_str(&format!(
-                    "{:<width$}  {:<8}  {:<26}  {}\n",
-                    r.id,
-                    r.severity.as_str(),
-                    r.class,
-                    r.title
-                ));
-            }
-            out.push_str(&format!(
-                "{} rules, {} sequences\n",
-                pack.rules.len(),
-                pack.sequences.len()
-            ));
-            out
-        }
-    }
 }
 
 fn test(args: &RuleArgs) -> ExitCode {
