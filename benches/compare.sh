@@ -65,29 +65,12 @@ if [[ -n $RULES ]]; then
     RULE_ARGS=(--no-default-rules --rules "$RULES")
 fi
 
-# (i) the release binary
-if [[ ${NO_BUILD:-} != 1 ]]; then
-    say "building the release binary"
-    (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
-fi
-[[ -x $FL ]] || die "$FL not found (build with cargo build --release)"
+# (i) the release binary, (ii) the corpus and its manifest
+source "$ROOT/benches/common.sh"
+build_release
 BUILD_NOTE=""
 if [[ ${NO_BUILD:-} == 1 ]]; then BUILD_NOTE=", binary not rebuilt (NO_BUILD=1; built $(date -u -r "$FL" +%Y-%m-%dT%H:%MZ))"; fi
-
-# (ii) the corpus and its manifest
-CORPUS=$WORK/corpus-$FORMAT-$SIZE-s$SEED.log
-MANIFEST=$WORK/corpus-$FORMAT-$SIZE-s$SEED.manifest.jsonl
-if [[ ${REGEN:-} == 1 || ! -s $CORPUS || ! -s $MANIFEST ]]; then
-    [[ -f $GEN_CORPUS ]] || die "corpus generator not found at $GEN_CORPUS (set GEN_CORPUS)"
-    say "generating $SIZE $FORMAT corpus (seed $SEED) into $CORPUS"
-    python3 "$GEN_CORPUS" --size "$SIZE" --format "$FORMAT" --seed "$SEED" --out "$CORPUS.tmp" --manifest "$MANIFEST.tmp" \
-        || die "gen_corpus.py failed"
-    mv "$CORPUS.tmp" "$CORPUS"
-    mv "$MANIFEST.tmp" "$MANIFEST"
-else
-    say "reusing $CORPUS (REGEN=1 to regenerate)"
-fi
-BYTES=$(stat -c %s "$CORPUS")
+ensure_corpus
 
 # (iii) ripgrep, the current release. Distribution packages lag behind (Debian
 # ships 13.x), and an old rg is not a fair baseline, so the rg used is one

@@ -46,27 +46,10 @@ command -v python3 >/dev/null || die "python3 is required"
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
-# (i) the release binary
-if [[ ${NO_BUILD:-} != 1 ]]; then
-    say "building the release binary"
-    (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
-fi
-[[ -x $FL ]] || die "$FL not found (build with cargo build --release)"
-
-# (ii) the corpus (same names as compare.sh, so either script reuses the other's)
-CORPUS=$WORK/corpus-$FORMAT-$SIZE-s$SEED.log
-MANIFEST=$WORK/corpus-$FORMAT-$SIZE-s$SEED.manifest.jsonl
-if [[ ${REGEN:-} == 1 || ! -s $CORPUS || ! -s $MANIFEST ]]; then
-    [[ -f $GEN_CORPUS ]] || die "corpus generator not found at $GEN_CORPUS (set GEN_CORPUS)"
-    say "generating $SIZE $FORMAT corpus (seed $SEED) into $CORPUS"
-    python3 "$GEN_CORPUS" --size "$SIZE" --format "$FORMAT" --seed "$SEED" --out "$CORPUS.tmp" --manifest "$MANIFEST.tmp" \
-        || die "gen_corpus.py failed"
-    mv "$CORPUS.tmp" "$CORPUS"
-    mv "$MANIFEST.tmp" "$MANIFEST"
-else
-    say "reusing $CORPUS (REGEN=1 to regenerate)"
-fi
-BYTES=$(stat -L -c %s "$CORPUS")
+# (i) the release binary, (ii) the corpus and its manifest
+source "$ROOT/benches/common.sh"
+build_release
+ensure_corpus
 
 J_ARGS=()
 if [[ -n $THREADS ]]; then J_ARGS=(-j "$THREADS"); fi
