@@ -394,13 +394,14 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
         let next = records.get(index + 1).map_or(u64::MAX, |r| r.offset);
         let sublines: Vec<&str> = record.text.split('\n').collect();
         for (i, subline) in sublines.iter().enumerate() {
-            let mut hits = matcher.match_message(subline, &mut || record.meta.clone());
+            let mut line_hits = matcher.match_message(subline, &mut || record.meta.clone());
             // A record's level speaks for its first line, not for the
             // traceback frames under it.
-            add_unrecognised(subline, &mut hits, &mut || Meta {
+            add_unrecognised(subline, &mut line_hits, &mut || Meta {
                 level: record.meta.level.filter(|_| i == 0),
                 ..Meta::default()
             });
+            let mut hits = line_hits.hits;
             if !hits.is_empty() {
                 let previous = || {
                     let mut previous: Vec<String> = history.iter().cloned().collect();
@@ -606,16 +607,17 @@ fn scan_line(
     let sublines: Vec<&str> = message.split('\n').collect();
     for (i, subline) in sublines.iter().enumerate() {
         let mut meta_cache: Option<Meta> = None;
-        let mut hits = matcher.match_message(subline, &mut || {
+        let mut line_hits = matcher.match_message(subline, &mut || {
             meta_cache.get_or_insert_with(line_meta).clone()
         });
-        add_unrecognised(subline, &mut hits, &mut || {
+        add_unrecognised(subline, &mut line_hits, &mut || {
             let meta = meta_cache.get_or_insert_with(line_meta);
             Meta {
                 level: meta.level.filter(|_| i == 0),
                 ..Meta::default()
             }
         });
+        let mut hits = line_hits.hits;
         if hits.is_empty() {
             continue;
         }
