@@ -604,8 +604,10 @@ fn scan_line(
         Some(meta) => meta.clone(),
         None => text_meta(&text, message, &origin),
     };
-    let sublines: Vec<&str> = message.split('\n').collect();
-    for (i, subline) in sublines.iter().enumerate() {
+    let mut next_subline = 0;
+    for (i, subline) in message.split('\n').enumerate() {
+        let subline_start = next_subline;
+        next_subline += subline.len() + 1;
         let mut meta_cache: Option<Meta> = None;
         let mut line_hits = matcher.match_message(subline, &mut || {
             meta_cache.get_or_insert_with(line_meta).clone()
@@ -624,7 +626,10 @@ fn scan_line(
         let meta = meta_cache.take().unwrap_or_else(line_meta);
         let previous = || -> Vec<String> {
             if i > 0 {
-                sublines[..i].iter().map(|s| s.to_string()).collect()
+                message[..subline_start - 1]
+                    .split('\n')
+                    .map(str::to_string)
+                    .collect()
             } else {
                 previous_messages(buf, line_start, format, &meta.origin)
             }
