@@ -48,7 +48,11 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         match &verdict.fidelity {
             Fidelity::Exact => {}
             Fidelity::Approximate(reasons) => {
-                eprintln!("faultline: {}: approximate: {}", verdict.id, reasons.join("; "))
+                eprintln!(
+                    "faultline: {}: approximate: {}",
+                    verdict.id,
+                    reasons.join("; ")
+                )
             }
             Fidelity::Skipped(reason) => {
                 eprintln!("faultline: {}: not exported: {reason}", verdict.id)
@@ -65,7 +69,10 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         return ExitCode::from(exit::ERROR);
     }
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(exported.text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(exported.text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return ExitCode::from(exit::CLEAN);
         }

@@ -72,7 +72,10 @@ fn query(rule: &Rule) -> Result<(String, Vec<String>), String> {
     }
     let mut reasons = vec![PREFILTER_ONLY.to_string()];
     if !rule.not.is_empty() {
-        reasons.push("not: vetoes are not applied (a literal's absence does not mean the regex fails)".into());
+        reasons.push(
+            "not: vetoes are not applied (a literal's absence does not mean the regex fails)"
+                .into(),
+        );
     }
     reasons.extend(rule_approximations(rule));
     Ok((parts.join(" "), reasons))

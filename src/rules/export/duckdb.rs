@@ -26,7 +26,11 @@ pub(super) fn render(translated: &Translated, field: Option<&str>) -> Export {
     );
     let mut first = true;
     for entry in &translated.entries {
-        text.push_str(&indent(&comment_block("--", entry.rule(), &entry.fidelity())));
+        text.push_str(&indent(&comment_block(
+            "--",
+            entry.rule(),
+            &entry.fidelity(),
+        )));
         let Entry::Query(query) = entry else { continue };
         let mut conditions = vec![format!(
             "({})",
@@ -133,7 +137,10 @@ mod tests {
     #[test]
     fn json_lines_read_the_named_field() {
         let view = lines_view(Some("msg"));
-        assert!(view.contains(r#"json_extract_string(raw, '$."msg"')"#), "{view}");
+        assert!(
+            view.contains(r#"json_extract_string(raw, '$."msg"')"#),
+            "{view}"
+        );
         assert!(lines_view(None).contains("raw AS line"));
     }
 }

@@ -47,7 +47,8 @@ pub(super) fn render(translated: &Translated, field: &str) -> Export {
         filter.extend(query.all.iter().map(|p| regexp(p)));
         let mut bool_query = json!({ "filter": filter });
         if !query.none.is_empty() {
-            bool_query["must_not"] = Value::from(query.none.iter().map(|p| regexp(p)).collect::<Vec<_>>());
+            bool_query["must_not"] =
+                Value::from(query.none.iter().map(|p| regexp(p)).collect::<Vec<_>>());
         }
         let (fidelity, reasons) = match query.fidelity() {
             Fidelity::Approximate(reasons) => ("approximate", reasons),

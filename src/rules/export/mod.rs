@@ -152,7 +152,11 @@ fn counts(verdicts: &[Verdict]) -> (usize, usize, usize) {
 }
 
 /// Exports `pack` to `target`.
-pub fn export(pack: &RulePack, target: Target, settings: &Settings) -> Result<Export, SettingsError> {
+pub fn export(
+    pack: &RulePack,
+    target: Target,
+    settings: &Settings,
+) -> Result<Export, SettingsError> {
     settings.check(target)?;
     Ok(match target {
         Target::Logql => logql::render(
@@ -165,7 +169,10 @@ pub fn export(pack: &RulePack, target: Target, settings: &Settings) -> Result<Ex
         ),
         Target::Elasticsearch => elasticsearch::render(
             &Translated::of(pack, Dialect::Lucene),
-            settings.field.as_deref().unwrap_or(elasticsearch::DEFAULT_FIELD),
+            settings
+                .field
+                .as_deref()
+                .unwrap_or(elasticsearch::DEFAULT_FIELD),
         ),
         Target::Datadog => datadog::render(pack),
     })

@@ -21,6 +21,8 @@
 //! Anything else is refused with a reason rather than rewritten into a
 //! query that means something different.
 
+use std::sync::LazyLock;
+
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
 
 /// The regex dialect of a target.
@@ -57,12 +59,16 @@ const MAX_EXPLICIT_RANGES: usize = 32;
 /// RE2 spellings of Unicode sets that a large class may start from (a
 /// superset of the usual `\w` and `\d`), written with the categories RE2
 /// knows; the rest of the class is listed explicitly.
-const RE2_BASES: [&str; 3] = [r"\p{L}\p{M}\p{Nd}\p{Pc}\p{Nl}", r"\p{L}\p{M}\p{Nd}", r"\p{Nd}"];
+const RE2_BASES: [&str; 3] = [
+    r"\p{L}\p{M}\p{Nd}\p{Pc}\p{Nl}",
+    r"\p{L}\p{M}\p{Nd}",
+    r"\p{Nd}",
+];
 
 /// Rewrites one Rust regex for `dialect`.
 pub(crate) fn translate(pattern: &str, dialect: Dialect) -> Result<Translation, Untranslatable> {
-    let hir = regex_syntax::parse(pattern)
-        .map_err(|e| Untranslatable(format!("does not parse: {e}")))?;
+    let hir =
+        regex_syntax::parse(pattern).map_err(|e| Untranslatable(format!("does not parse: {e}")))?;
     let mut writer = Writer {
         dialect,
         approximations: Vec::new(),
@@ -143,24 +149,43 @@ fn unicode_class(class: &Class) -> Option<ClassUnicode> {
     }
 }
 
-fn word_class() -> ClassUnicode {
-    match regex_syntax::parse(r"\w").map(|h| h.kind().clone()) {
+/// The class a pattern spells, parsed once (`\w` and the RE2 bases are
+/// consulted for every class of every pattern).
+fn parsed_class(spelling: &str) -> ClassUnicode {
+    match regex_syntax::parse(spelling).map(|h| h.kind().clone()) {
         Ok(HirKind::Class(Class::Unicode(u))) => u,
         _ => ClassUnicode::empty(),
     }
 }
 
+/// Rust's Unicode `\w`.
+fn word_class() -> &'static ClassUnicode {
+    static WORD: LazyLock<ClassUnicode> = LazyLock::new(|| parsed_class(r"\w"));
+    &WORD
+}
+
+/// The [`RE2_BASES`] with their sets.
+fn re2_bases() -> &'static [(&'static str, ClassUnicode)] {
+    static BASES: LazyLock<Vec<(&str, ClassUnicode)>> = LazyLock::new(|| {
+        RE2_BASES
+            .iter()
+            .map(|base| (*base, parsed_class(&format!("[{base}]"))))
+            .collect()
+    });
+    &BASES
+}
+
 fn class_kinds(class: &ClassUnicode) -> Kinds {
     let word = word_class();
     let mut inside = class.clone();
-    inside.intersect(&word);
+    inside.intersect(word);
     let mut outside = class.clone();
-    outside.difference(&word);
+    outside.difference(word);
     let mut kinds = Kinds(0);
-    if inside.ranges().first().is_some() {
+    if !inside.ranges().is_empty() {
         kinds = kinds.or(Kinds::WORD);
     }
-    if outside.ranges().first().is_some() {
+    if !outside.ranges().is_empty() {
         kinds = kinds.or(Kinds::OTHER);
     }
     kinds
@@ -312,7 +337,11 @@ impl Writer {
                     trailing: false,
                 };
                 let sub = self.hir(&rep.sub, inner)?;
-                let sub = if is_atom(&rep.sub) { sub } else { self.group(sub) };
+                let sub = if is_atom(&rep.sub) {
+                    sub
+                } else {
+                    self.group(sub)
+                };
                 let text = format!("{sub}{}", repeat(rep));
                 Ok(self.consuming(text, ctx))
             }
@@ -391,12 +420,7 @@ impl Writer {
         match hir.kind() {
             HirKind::Look(Look::Start | Look::End) => self.dialect == Dialect::Re2,
             HirKind::Look(look @ (Look::WordUnicode | Look::WordUnicodeNegate)) => matches!(
-                boundary(
-                    ctx.before,
-                    ctx.after,
-                    ctx,
-                    *look == Look::WordUnicodeNegate
-                ),
+                boundary(ctx.before, ctx.after, ctx, *look == Look::WordUnicodeNegate),
                 Ok(Boundary::Always)
             ),
             _ => is_zero_width(hir) && !matches!(hir.kind(), HirKind::Empty),
@@ -434,9 +458,10 @@ impl Writer {
             Look::WordAsciiNegate if !lucene => Ok(r"\B".into()),
             Look::WordUnicode | Look::WordUnicodeNegate => {
                 let negated = look == Look::WordUnicodeNegate;
-                let found = boundary(ctx.before, ctx.after, ctx, negated).map_err(Untranslatable)?;
-                let word = self.class(&word_class())?;
-                let mut other = word_class();
+                let found =
+                    boundary(ctx.before, ctx.after, ctx, negated).map_err(Untranslatable)?;
+                let word = self.class(word_class())?;
+                let mut other = word_class().clone();
                 other.negate();
                 let other = self.class(&other)?;
                 Ok(match (found, self.dialect) {
@@ -557,17 +582,21 @@ impl Writer {
             return Ok(format!("[^{}]", self.ranges(complement.ranges())));
         }
         match self.dialect {
-            Dialect::Re2 => self.re2_categories(class, "").or_else(|| self.re2_categories(&complement, "^")).ok_or_else(|| {
-                Untranslatable(format!(
-                    "a Unicode class of {n} ranges that RE2's categories do not cover"
-                ))
-            }),
+            Dialect::Re2 => self
+                .re2_categories(class, "")
+                .or_else(|| self.re2_categories(&complement, "^"))
+                .ok_or_else(|| {
+                    Untranslatable(format!(
+                        "a Unicode class of {n} ranges that RE2's categories do not cover"
+                    ))
+                }),
             Dialect::Lucene => {
                 let mut ascii = class.clone();
                 ascii.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7F')]));
                 if ascii.ranges().is_empty() {
                     return Err(Untranslatable(
-                        "a Unicode class without ASCII characters: Lucene has no Unicode classes".into(),
+                        "a Unicode class without ASCII characters: Lucene has no Unicode classes"
+                            .into(),
                     ));
                 }
                 self.approximations.push(
@@ -581,18 +610,14 @@ impl Writer {
     /// `class` as RE2 categories plus a few explicit ranges, when one of
     /// the [`RE2_BASES`] lies inside it.
     fn re2_categories(&self, class: &ClassUnicode, negation: &str) -> Option<String> {
-        RE2_BASES.iter().find_map(|base| {
-            let set = match regex_syntax::parse(&format!("[{base}]")).ok()?.kind() {
-                HirKind::Class(Class::Unicode(u)) => u.clone(),
-                _ => return None,
-            };
+        re2_bases().iter().find_map(|(base, set)| {
             let mut inside = set.clone();
             inside.intersect(class);
-            if inside != set {
+            if inside != *set {
                 return None;
             }
             let mut extra = class.clone();
-            extra.difference(&set);
+            extra.difference(set);
             (extra.ranges().len() <= MAX_EXPLICIT_RANGES)
                 .then(|| format!("[{negation}{base}{}]", self.ranges(extra.ranges())))
         })
@@ -633,7 +658,10 @@ mod tests {
     #[test]
     fn unicode_word_class_keeps_its_non_ascii_members() {
         let out = re2(r"user=\w+");
-        assert!(out.starts_with(r"user=[\p{L}\p{M}\p{Nd}\p{Pc}\p{Nl}"), "{out}");
+        assert!(
+            out.starts_with(r"user=[\p{L}\p{M}\p{Nd}\p{Pc}\p{Nl}"),
+            "{out}"
+        );
         let negated = re2(r"\W");
         assert!(negated.starts_with(r"[^\p{L}"), "{negated}");
     }
@@ -676,7 +704,10 @@ mod tests {
 
     #[test]
     fn lucene_alternation_branches_get_their_own_edges() {
-        assert_eq!(lucene(r"OOMKilled|oom-kill").text, r"(.*OOMKilled.*|.*oom\-kill.*)");
+        assert_eq!(
+            lucene(r"OOMKilled|oom-kill").text,
+            r"(.*OOMKilled.*|.*oom\-kill.*)"
+        );
     }
 
     #[test]
