@@ -674,3 +674,117 @@ fn options_that_do_not_fit_the_target_and_empty_exports_exit_2() {
         .stdout("")
         .stderr(predicates::str::contains("no rule could be exported"));
 }
+
+/// Rules whose meaning depends on Rust's Unicode classes, boundaries and
+/// case folding, where RE2's ASCII `\w`, `\d`, `\s` and `\b` would differ.
+const UNICODE_RULES: &str = r#"rules:
+  - id: uni.word
+    title: Unicode word class
+    class: unknown
+    severity: warning
+    description: A user name in any script.
+    patterns: ['user \w+ denied']
+    explain: "denied"
+    remediation: none
+    examples:
+      match: ['user josé denied', 'user bob denied']
+      no_match: ['user - denied', 'user denied']
+  - id: uni.boundary
+    title: Word boundaries at both edges
+    class: unknown
+    severity: warning
+    description: A whole word.
+    patterns: ['\bfail\b']
+    explain: "fail"
+    remediation: none
+    examples:
+      match: ['x fail.', 'fail']
+      no_match: ['éfail x', 'failé']
+  - id: uni.digit
+    title: Unicode digits
+    class: unknown
+    severity: warning
+    description: Any decimal digit.
+    patterns: ['exit code \d+ ']
+    explain: "code"
+    remediation: none
+    examples:
+      match: ['exit code 3 now', 'exit code ٣ now']
+      no_match: ['exit code x now', 'exit code  now']
+  - id: uni.space
+    title: Unicode white space
+    class: unknown
+    severity: warning
+    description: Any white space.
+    patterns: ['timeout\sreached']
+    explain: "timeout"
+    remediation: none
+    examples:
+      match: ['timeout reached', "timeout\u00A0reached"]
+      no_match: ['timeout-reached', 'timeoutreached']
+  - id: uni.fold
+    title: Case folding beyond ASCII
+    class: unknown
+    severity: warning
+    description: Case-insensitive.
+    patterns: ['(?i)straße gesperrt']
+    explain: "fold"
+    remediation: none
+    examples:
+      match: ['STRAẞE GESPERRT', 'Straße gesperrt']
+      no_match: ['strasse gesperrt', 'Strase gesperrt']
+  - id: uni.not-word
+    title: Negated word class
+    class: unknown
+    severity: warning
+    description: A non-word character between two words.
+    patterns: ['alpha[^\w ]beta']
+    explain: "sep"
+    remediation: none
+    examples:
+      match: ['alpha-beta', 'alpha→beta']
+      no_match: ['alphaébeta', 'alpha beta']
+"#;
+
+#[test]
+fn duckdb_export_keeps_rust_unicode_semantics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = write_temp(&dir, "unicode.yaml", UNICODE_RULES);
+    let lines = [
+        "user josé denied",
+        "user 名前 denied",
+        "user - denied",
+        "x fail.",
+        "éfail x",
+        "failé",
+        "naïve fail",
+        "exit code ٣ now",
+        "exit code x now",
+        "timeout\u{A0}reached",
+        "timeout\u{2003}reached",
+        "STRAẞE GESPERRT",
+        "alpha→beta",
+        "alphaébeta",
+        "alpha\u{301}beta",
+    ];
+    let log = write_temp(&dir, "unicode.log", &(lines.join("\n") + "\n"));
+    let rules = rules.to_str().expect("path");
+    let exported = export(&["--to", "duckdb", "--no-default-rules", "--rules", rules]);
+    assert!(exported.inexact.is_empty(), "{:?}", exported.inexact);
+    let sql = write_temp(&dir, "faultline.sql", &exported.text);
+    let Some(found) = duckdb_matches(&sql, log.to_str().expect("path")) else {
+        return;
+    };
+    let expected = scan_matches(
+        &log,
+        &["--input-format", "text", "--no-default-rules", "--rules", rules],
+    );
+    // The lines only Unicode-aware matching gets right are among the matches.
+    for line in [1, 2, 8, 10, 11, 12, 13] {
+        assert!(
+            expected.iter().any(|(_, l, _)| *l == line),
+            "scan matches line {line}: {expected:?}"
+        );
+    }
+    assert_eq!(found, expected);
+}

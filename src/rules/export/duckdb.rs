@@ -8,15 +8,16 @@ use super::{Entry, Export, Fidelity, Target, Translated, comment_block, header, 
 /// The SQL script.
 pub(super) fn render(translated: &Translated, field: Option<&str>) -> Export {
     let verdicts = translated.verdicts();
-    let mut text = header(
-        "--",
-        Target::Duckdb,
-        &verdicts,
-        &[
-            "Run: duckdb -c \"SET VARIABLE faultline_input = 'logs/*.log'\" -c '.read faultline.sql'".into(),
-            "Result: file, line_number, rule_id, severity, class, exact (false: see the rule's comment), line.".into(),
-        ],
-    );
+    let mut notes = vec![
+        "Run: duckdb -cmd \"SET VARIABLE faultline_input = 'logs/*.log'\" < faultline.sql".to_string(),
+        "Result: file, line_number, rule_id, severity, class, exact (false: see the rule's comment), line.".into(),
+    ];
+    if let Some(field) = field {
+        notes.push(format!(
+            "Reads the field `{field}` of each JSON line (--field) as one value. faultline takes the first of message, msg, log, event, content and also reads exc_info, exception, stack_trace, stack and traceback, one line at a time."
+        ));
+    }
+    let mut text = header("--", Target::Duckdb, &verdicts, &notes);
     text.push_str(&lines_view(field));
     text.push_str(&rules_table(translated));
     text.push_str(
