@@ -777,7 +777,13 @@ fn duckdb_export_keeps_rust_unicode_semantics() {
     };
     let expected = scan_matches(
         &log,
-        &["--input-format", "text", "--no-default-rules", "--rules", rules],
+        &[
+            "--input-format",
+            "text",
+            "--no-default-rules",
+            "--rules",
+            rules,
+        ],
     );
     // The lines only Unicode-aware matching gets right are among the matches.
     for line in [1, 2, 8, 10, 11, 12, 13] {
