@@ -13,7 +13,7 @@ use crate::rules::export::{Fidelity, Settings, Target, export};
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The query language to write.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "TARGET")]
     pub to: Target,
     /// LogQL stream selector for every query (default: {job=~".+"}).
     #[arg(long, value_name = "SELECTOR")]

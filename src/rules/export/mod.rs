@@ -331,7 +331,7 @@ const CAVEATS: [&str; 3] = [
 fn summary(target: Target, verdicts: &[Verdict]) -> String {
     let (exact, approximate, skipped) = counts(verdicts);
     format!(
-        "{} rules exported to {}: {exact} exact, {approximate} approximate, {skipped} not exported",
+        "{} rules for {}: {exact} exact, {approximate} approximate, {skipped} not exported",
         verdicts.len(),
         target.name()
     )
