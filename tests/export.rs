@@ -553,12 +553,12 @@ fn a_rule_a_target_cannot_express_is_listed_with_its_reason() {
         &dir,
         "team.yaml",
         r#"rules:
-  - id: team.mixed-boundary
-    title: A boundary between two unknown characters
+  - id: team.word-start
+    title: A start-of-word assertion
     class: unknown
     severity: warning
     description: Exercises a pattern RE2 cannot say.
-    patterns: ['job [\w.]+\b[\w.]* failed']
+    patterns: ['job \b{start}\w+ failed']
     explain: "job failed"
     remediation: none
     examples:
@@ -595,7 +595,7 @@ fn a_rule_a_target_cannot_express_is_listed_with_its_reason() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("team.mixed-boundary: not exported: pattern"),
+        stderr.contains("team.word-start: not exported: pattern"),
         "{stderr}"
     );
     assert!(
@@ -603,7 +603,7 @@ fn a_rule_a_target_cannot_express_is_listed_with_its_reason() {
         "{stderr}"
     );
     assert!(
-        stdout.contains("#   not exported: pattern `job [\\w.]+\\b[\\w.]* failed`"),
+        stdout.contains("#   not exported: pattern `job \\b{start}\\w+ failed`"),
         "{stdout}"
     );
     assert!(
@@ -651,7 +651,7 @@ fn options_that_do_not_fit_the_target_and_empty_exports_exit_2() {
     class: unknown
     severity: warning
     description: Nothing exportable.
-    patterns: ['job [\w.]+\b[\w.]* failed']
+    patterns: ['job \b{start}\w+ failed']
     explain: "job failed"
     remediation: none
     examples:

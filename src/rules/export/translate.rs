@@ -53,6 +53,9 @@ pub(crate) struct Untranslatable(pub(crate) String);
 /// Characters RE2 reads as syntax, escaped when meant literally.
 const RE2_META: &str = r"\.+*?()|[]{}^$-";
 
+/// Why a Unicode `\b` written as RE2's `\b` is approximate.
+const ASCII_BOUNDARY: &str = "a word boundary (\\b) between characters that may or may not be word characters is RE2's ASCII \\b: it differs from faultline's Unicode \\b where a non-ASCII letter or digit touches it";
+
 /// Classes up to this many ranges are written out range by range.
 const MAX_EXPLICIT_RANGES: usize = 32;
 
@@ -300,7 +303,7 @@ fn boundary(before: Kinds, after: Kinds, ctx: Ctx, negated: bool) -> Result<Boun
         return Ok(Boundary::Trailing(before.no_word() != negated));
     }
     Err(format!(
-        "a Unicode word boundary (`{}`) next to text that may or may not be a word character: RE2 and Lucene have only ASCII `\\b` or none",
+        "a Unicode word boundary (`{}`) next to text that may or may not be a word character: Lucene has no word boundaries",
         if negated { r"\B" } else { r"\b" }
     ))
 }
@@ -458,8 +461,16 @@ impl Writer {
             Look::WordAsciiNegate if !lucene => Ok(r"\B".into()),
             Look::WordUnicode | Look::WordUnicodeNegate => {
                 let negated = look == Look::WordUnicodeNegate;
-                let found =
-                    boundary(ctx.before, ctx.after, ctx, negated).map_err(Untranslatable)?;
+                let found = match boundary(ctx.before, ctx.after, ctx, negated) {
+                    Ok(found) => found,
+                    // RE2's own boundary is right wherever the neighbours are
+                    // ASCII: close, and said so.
+                    Err(_) if self.dialect == Dialect::Re2 => {
+                        self.approximations.push(ASCII_BOUNDARY.into());
+                        return Ok(if negated { r"\B" } else { r"\b" }.into());
+                    }
+                    Err(why) => return Err(Untranslatable(why)),
+                };
                 let word = self.class(word_class())?;
                 let mut other = word_class().clone();
                 other.negate();
@@ -681,8 +692,15 @@ mod tests {
     }
 
     #[test]
-    fn word_boundaries_next_to_unknown_text_are_refused() {
-        let err = translate(r"[\w.]+\b[\w.]+", Dialect::Re2).expect_err("refused");
+    fn word_boundaries_next_to_unknown_text_are_ascii_in_re2_and_refused_in_lucene() {
+        let t = translate(r"[\w.]+\b[\w.]+", Dialect::Re2).expect("approximated");
+        assert!(t.text.contains(r"\b"), "{}", t.text);
+        assert!(
+            t.approximations[0].contains("ASCII"),
+            "{:?}",
+            t.approximations
+        );
+        let err = translate(r"[\w.]+\b[\w.]+", Dialect::Lucene).expect_err("refused");
         assert!(err.0.contains("word boundary"), "{}", err.0);
     }
 
