@@ -611,7 +611,7 @@ fn a_rule_a_target_cannot_express_is_listed_with_its_reason() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("2 rules: 0 exact, 1 approximate, 1 not exported"),
+        stderr.contains("2 rules for logql: 0 exact, 1 approximate, 1 not exported"),
         "{stderr}"
     );
 }

@@ -59,11 +59,8 @@ pub fn run(args: &ExportArgs) -> ExitCode {
             }
         }
     }
-    let (exact, approximate, skipped) = exported.counts();
-    eprintln!(
-        "{} rules: {exact} exact, {approximate} approximate, {skipped} not exported",
-        exported.verdicts.len()
-    );
+    eprintln!("{}", exported.summary(args.to));
+    let (exact, approximate, _) = exported.counts();
     if exact + approximate == 0 {
         eprintln!("error: no rule could be exported");
         return ExitCode::from(exit::ERROR);

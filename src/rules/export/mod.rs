@@ -137,6 +137,11 @@ impl Export {
     pub fn counts(&self) -> (usize, usize, usize) {
         counts(&self.verdicts)
     }
+
+    /// One line: how many rules came out exact, approximate, not at all.
+    pub fn summary(&self, target: Target) -> String {
+        summary(target, &self.verdicts)
+    }
 }
 
 fn counts(verdicts: &[Verdict]) -> (usize, usize, usize) {
