@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one module per subcommand.
 //! `main` stays thin: parse, run, turn the outcome into an exit code.
 
+mod export;
 pub mod rules;
 pub mod scan;
 pub mod tail;

@@ -65,6 +65,8 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Compile the signatures into a log store's query language (LogQL, DuckDB SQL, Elasticsearch DSL, Datadog search).
+    Export(super::export::ExportArgs),
     /// Show one rule: explanation, remediation, references, examples.
     Explain {
         id: String,
@@ -101,6 +103,7 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             Ok(loaded) => suggest(loaded.pack, paths, *top),
             Err(code) => code,
         },
+        RulesCommand::Export(args) => super::export::run(args),
         RulesCommand::Explain { id, rules } => match rules.load() {
             Ok(loaded) => explain(&loaded.pack, id),
             Err(code) => code,

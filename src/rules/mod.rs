@@ -4,6 +4,7 @@
 
 pub(crate) mod breadth;
 pub mod diagnostic;
+pub(crate) mod export;
 pub(crate) mod listing;
 pub mod literal;
 pub mod load;
