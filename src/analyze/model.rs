@@ -324,8 +324,16 @@ pub(crate) struct MatchLine {
     pub class: String,
     pub severity: Severity,
     /// Every rule that matched the line, most severe first.
-    pub rules: Vec<String>,
+    pub rules: Vec<MatchedRule>,
     pub text: String,
     #[serde(skip_serializing_if = "Origin::is_empty")]
     pub origin: Origin,
+}
+
+/// One of the rules that matched a listed line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct MatchedRule {
+    pub rule: String,
+    pub class: String,
+    pub severity: Severity,
 }

@@ -2,7 +2,7 @@
 //! hands every rule match to a printer as soon as its piece is scanned
 //! (grep-like output in constant memory).
 
-use crate::analyze::model::MatchLine;
+use crate::analyze::model::{MatchLine, MatchedRule};
 use crate::analyze::summary::{ContextLines, Summary};
 use crate::analyze::{InputProblem, ProblemKind};
 use crate::input::when::{Placed, TimeWindow};
@@ -158,15 +158,19 @@ pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<M
         rule: rule.id.clone(),
         class: rule.class.clone(),
         severity: rule.severity,
-        rules: vec![rule.id.clone()],
+        rules: vec![MatchedRule {
+            rule: rule.id.clone(),
+            class: rule.class.clone(),
+            severity: rule.severity,
+        }],
         text: m.text.clone(),
         origin: m.meta.origin.clone(),
     })
 }
 
 /// The matched lines of one piece in file order (a document exported
-/// newest first is scanned oldest first), one entry per line with every
-/// rule that matched it, the most severe first.
+/// newest first is scanned oldest first), one entry per message line with
+/// every rule that matched it, the most severe first.
 fn listed(pack: &RulePack, path: &str, matches: &[LineMatch]) -> Vec<MatchLine> {
     let mut hits: Vec<(&LineMatch, MatchLine)> = matches
         .iter()
@@ -175,16 +179,20 @@ fn listed(pack: &RulePack, path: &str, matches: &[LineMatch]) -> Vec<MatchLine> 
     // Stable: rules of one line keep the order they matched in.
     hits.sort_by_key(|(m, _)| (m.line, m.seq));
     let mut lines: Vec<MatchLine> = Vec::with_capacity(hits.len());
+    // A line is one message line: a record's traceback lines stay apart.
     let mut last_at = None;
     for (m, line) in hits {
-        let at = Some((m.line, m.seq));
+        let at = Some((m.line, m.seq, m.text.clone()));
         match lines.last_mut() {
             Some(last) if last_at == at => {
-                if !last.rules.contains(&line.rule) {
-                    last.rules.push(line.rule.clone());
-                }
                 if line.severity > last.severity {
-                    (last.rule, last.class, last.severity) = (line.rule, line.class, line.severity);
+                    (last.rule, last.class, last.severity) =
+                        (line.rule.clone(), line.class.clone(), line.severity);
+                }
+                for hit in line.rules {
+                    if !last.rules.iter().any(|r| r.rule == hit.rule) {
+                        last.rules.push(hit);
+                    }
                 }
             }
             _ => {
@@ -194,9 +202,8 @@ fn listed(pack: &RulePack, path: &str, matches: &[LineMatch]) -> Vec<MatchLine> 
         }
     }
     for line in &mut lines {
-        let worst = line.rule.clone();
-        line.rules.retain(|r| *r != worst);
-        line.rules.insert(0, worst);
+        // Most severe first; stable, so equals keep the order they matched in.
+        line.rules.sort_by_key(|r| std::cmp::Reverse(r.severity));
     }
     lines
 }

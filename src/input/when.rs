@@ -182,13 +182,13 @@ mod tests {
     fn a_window_places_lines_by_their_full_date() {
         let hour = 3_600 * 1_000_000_000i128;
         let window = TimeWindow {
-            since: Some(1_000 * hour),
-            until: Some(1_002 * hour),
+            since: Some(10_000 * hour),
+            until: Some(10_002 * hour),
         };
-        assert_eq!(window.place(Some(1_001 * hour)), Placed::Inside);
-        assert_eq!(window.place(Some(1_002 * hour)), Placed::Inside);
-        assert_eq!(window.place(Some(999 * hour)), Placed::Outside);
-        assert_eq!(window.place(Some(1_003 * hour)), Placed::Outside);
+        assert_eq!(window.place(Some(10_001 * hour)), Placed::Inside);
+        assert_eq!(window.place(Some(10_002 * hour)), Placed::Inside);
+        assert_eq!(window.place(Some(9_999 * hour)), Placed::Outside);
+        assert_eq!(window.place(Some(10_003 * hour)), Placed::Outside);
         assert_eq!(window.place(None), Placed::Unplaced);
         assert_eq!(window.place(Some(5 * hour)), Placed::Unplaced, "year-less");
         assert_eq!(TimeWindow::default().place(None), Placed::Inside);

@@ -239,17 +239,17 @@ pub struct StatsView {
     pub rules: usize,
 }
 
-/// The lines (path, first, last) a piece of evidence shows: its own, its
-/// traceback's and its context lines.
+/// The lines (path, first, last) a piece of evidence quotes as part of its
+/// event: its own and its traceback's (context lines are only context: a
+/// finding among them is still listed).
 fn shown_lines(e: &Evidence) -> (&str, u64, u64) {
-    let back = (e.traceback.len().saturating_sub(1)).max(e.before.len()) as u64;
-    let first = e.line.saturating_sub(back);
-    (&e.path, first, e.line + e.after.len() as u64)
+    let back = e.traceback.len().saturating_sub(1) as u64;
+    (&e.path, e.line.saturating_sub(back), e.line)
 }
 
 /// Whether a finding adds nothing below the causes: it is one, or one's
-/// symptom, or every line it quotes is already shown under a cause (in its
-/// traceback or context lines), so repeating it would only lengthen the
+/// symptom, or every line it quotes is part of an event a cause quotes (a
+/// traceback's first line, say), so repeating it would only lengthen the
 /// report.
 fn shown_under_causes(report: &Report, f: &Finding) -> bool {
     let named = report
@@ -340,7 +340,7 @@ impl<'a> MatchView<'a> {
             path: (&m.path).into(),
             line: m.line,
             rule: (&m.rule).into(),
-            rules: all(&m.rules),
+            rules: m.rules.iter().map(|r| Untrusted::from(&r.rule)).collect(),
             severity: m.severity,
             text: if redact {
                 text.map(super::redact::redact)
