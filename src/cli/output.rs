@@ -98,3 +98,17 @@ impl Output {
         }
     }
 }
+
+/// Prints text from outside faultline (rule files) on stdout, each line
+/// escaped for the terminal; the exit code to end with.
+pub fn print_escaped(text: &str) -> ExitCode {
+    let mut out = String::with_capacity(text.len());
+    for line in crate::report::untrusted::Untrusted::new(text).terminal_lines() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    match Output::open(None).and_then(|mut o| o.write(&out)) {
+        Ok(()) => ExitCode::from(exit::CLEAN),
+        Err(stopped) => stopped.exit(),
+    }
+}

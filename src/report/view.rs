@@ -351,3 +351,50 @@ impl<'a> MatchView<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, Options};
+
+    const LOG: &[u8] = b"INFO start\nTraceback (most recent call last):\n  File \"/app/main.py\", line 3, in <module>\n    run()\nKeyError: 'DATABASE_URL'\nINFO after\n";
+
+    fn report() -> Report {
+        let engine = Engine::with_default_rules(Options::default())
+            .unwrap_or_else(|_| panic!("the embedded pack loads"));
+        engine.report(&engine.scan_bytes("app.log", LOG))
+    }
+
+    fn others(report: &Report) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| !shown_under_causes(report, f))
+            .map(|f| f.rule.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_finding_inside_a_cause_s_traceback_is_not_repeated() {
+        let mut report = report();
+        assert_eq!(report.root_causes[0].rule, "python.env-var-keyerror");
+        // Not linked as a symptom, its line (the traceback's first) is
+        // still shown under the cause.
+        report.root_causes[0].symptoms.clear();
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.rule == "python.unhandled-exception")
+        );
+        assert!(others(&report).is_empty(), "{:?}", others(&report));
+        // Moved past the cause's event, it is listed.
+        let finding = report
+            .findings
+            .iter_mut()
+            .find(|f| f.rule == "python.unhandled-exception")
+            .unwrap_or_else(|| unreachable!());
+        finding.evidence[0].line = 6;
+        assert_eq!(others(&report), ["python.unhandled-exception"]);
+    }
+}
