@@ -40,12 +40,15 @@ mod scan;
 
 pub use analyze::model::{
     Evidence, Finding, InputProblem, Location, Placement, ProblemKind, Report, RootCause, Run,
-    RunStatus, SequenceReport, Stats, Step, Unrecognised,
+    RunStatus, SequenceReport, Stats, Step, Unrecognised, Verdict,
 };
 pub use analyze::summary::Summary;
-pub use engine::{Engine, MmapChoice, Options, Scan};
+pub use engine::{
+    DEFAULT_CONTEXT_AFTER, DEFAULT_CONTEXT_BEFORE, Engine, MmapChoice, Options, Scan,
+};
 pub use input::format::LogFormat;
 pub use input::meta::Origin;
+pub use input::when::TimeWindow;
 pub use rules::{CLASSES, Diagnostic, RulePack, Severity};
 
 /// Internal parsers, re-exported only for the cargo-fuzz targets in `fuzz/`,

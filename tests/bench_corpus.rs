@@ -171,10 +171,13 @@ fn the_pack_finds_every_injected_failure_and_nothing_else() {
         let mut found: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let m: Value = serde_json::from_str(line).expect("JSON line");
-            found
-                .entry(m["line"].as_u64().expect("line"))
-                .or_default()
-                .push(m);
+            let at = m["line"].as_u64().expect("line");
+            // One object per matched line: each rule that matched it, with its text.
+            for rule in m["rules"].as_array().expect("rules") {
+                let mut one = rule.clone();
+                one["text"] = m["text"].clone();
+                found.entry(at).or_default().push(one);
+            }
         }
         let mut missed = Vec::new();
         let mut failures = 0;

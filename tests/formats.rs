@@ -130,14 +130,24 @@ fn scan(file: &str, exit: i32) -> (Value, Vec<(u64, String, String)>) {
         .arg(format!("{DIR}/{file}"))
         .output()
         .expect("run");
+    // One object per matched line, with every rule that matched it.
     let mut matches: Vec<(u64, String, String)> = jsonl(&output.stdout)
         .into_iter()
-        .map(|m| {
-            (
-                m["line"].as_u64().expect("line"),
-                m["class"].as_str().expect("class").to_string(),
-                m["text"].as_str().expect("text").to_string(),
-            )
+        .flat_map(|m| {
+            let line = m["line"].as_u64().expect("line");
+            let text = m["text"].as_str().expect("text").to_string();
+            m["rules"]
+                .as_array()
+                .expect("rules")
+                .iter()
+                .map(|r| {
+                    (
+                        line,
+                        r["class"].as_str().expect("class").to_string(),
+                        text.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     matches.sort();

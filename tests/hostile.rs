@@ -421,35 +421,43 @@ fn symlink_loops_terminate_with_a_note() {
 
 #[cfg(unix)]
 #[test]
-fn fifos_and_devices_are_never_read() {
+fn a_named_fifo_is_read_as_a_stream_and_devices_never() {
     let dir = tempfile::tempdir().expect("tempdir");
+    let walked = dir.path().join("walked");
+    std::fs::create_dir(&walked).expect("mkdir");
+    let mkfifo = |path: &Path| {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo");
+        assert!(status.success());
+    };
+    // Named on the command line (as `<(kubectl logs x)` is): read. Inside a
+    // walked directory: skipped without blocking, as ripgrep does.
     let fifo = dir.path().join("pipe.log");
-    let status = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo");
-    assert!(status.success());
-    write(dir.path(), "app.log", FAILURE.as_bytes());
-    // Named directly: an error for that input; inside a directory: skipped.
+    mkfifo(&fifo);
+    mkfifo(&walked.join("inner.log"));
+    write(&walked, "app.log", FAILURE.as_bytes());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, FAILURE).expect("write into the FIFO"))
+    };
     let output = faultline()
         .args(["scan", "--format", "json"])
-        .args([path_str(&fifo), "/dev/zero", path_str(dir.path())])
+        .args([path_str(&fifo), "/dev/zero", path_str(&walked)])
         .timeout(Duration::from_secs(60))
         .output()
         .expect("run");
-    assert_eq!(output.status.code(), Some(2));
+    writer.join().expect("writer");
+    assert_eq!(output.status.code(), Some(2), "/dev/zero is an error");
     let report: Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
-    assert_eq!(count(&report, RULE), 1);
+    assert_eq!(count(&report, RULE), 2, "the FIFO and app.log: {report:#}");
     let errors = problems(&report);
-    for name in ["pipe.log", "/dev/zero"] {
-        assert!(
-            errors
-                .iter()
-                .any(|(path, _, message)| path.ends_with(name)
-                    && message.contains("not a regular file")),
-            "{name}: {errors:?}"
-        );
-    }
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].0.ends_with("/dev/zero") && errors[0].2.contains("not a regular file"),
+        "{errors:?}"
+    );
 }
 
 // A file truncated while it is scanned (logrotate `copytruncate`): covered

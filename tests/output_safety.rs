@@ -418,17 +418,16 @@ fn hostile_text_in_every_field_is_escaped_in_every_scan_output() {
         &markdown,
         &[
             format!("`{path}:"),
-            format!("| {}:", markdown_shown(&path)),
-            markdown_shown(&format!(
-                " pod{H_SHOWN}/ctr{H_SHOWN}@host{H_SHOWN} {jsonl_path} ("
-            )),
+            format!("| `{jsonl_path}:"),
+            format!("### Run `pod{H_SHOWN}/ctr{H_SHOWN}@host{H_SHOWN} {jsonl_path}`: "),
+            format!(
+                "` ({}) at ",
+                markdown_shown(&format!("pod{H_SHOWN}/ctr{H_SHOWN}@host{H_SHOWN}"))
+            ),
             markdown_shown(&format!("Go program panicked: failed {H_SHOWN} here")),
             format!("    File \"/app/{H_SHOWN}frame.py\", line 3"),
             format!(
-                "| 2 | ERROR {} | {}:26 |",
-                markdown_shown(&format!("reconcile{H2_SHOWN}batch"))
-                    + r" &lt;\*&gt; aborted: &lt;\*&gt; (see docs)",
-                markdown_shown(&path)
+                "| 2 | `ERROR reconcile{H2_SHOWN}batch <*> aborted: <*> (see docs)` | `{path}:26` at "
             ),
         ],
     );

@@ -945,3 +945,94 @@ fn measure_latency_at_10k_lines_per_second() {
         drop(guard);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_renamed_inside_a_followed_directory_is_not_read_again() {
+    let dir = tempdir_with_rules();
+    fs::create_dir(dir.1.join("logs")).unwrap();
+    let log = dir.1.join("logs/app.log");
+    File::create(&log).unwrap();
+    let tail = Tail::start(dir, &["--from-start", "logs/"], false);
+    append(&log, &format!("{TIMEOUT}\n{TIMEOUT}\n"));
+    tail.wait_findings("t.exec-timeout", 2);
+    // logrotate `create` in a followed directory: app.log becomes app.log.1
+    // (the same device and inode), a new app.log starts.
+    fs::rename(&log, tail.path("logs/app.log.1")).unwrap();
+    fs::write(&log, format!("{MODULE}\n")).unwrap();
+    tail.wait_findings("t.module-not-found", 1);
+    // Several rounds of directory discovery (every 500 ms).
+    std::thread::sleep(Duration::from_millis(1500));
+    append(&tail.path("logs/app.log.1"), &format!("{TIMEOUT}\n"));
+    tail.wait_findings("t.exec-timeout", 3);
+    std::thread::sleep(Duration::from_millis(700));
+    let timeouts = tail.findings("t.exec-timeout");
+    assert_eq!(
+        lines_of(&timeouts),
+        [1, 2, 3],
+        "app.log.1 is read on from where app.log left off: {timeouts:?}"
+    );
+    let (_, report, _) = tail.interrupt();
+    assert_eq!(report_count(&report, "t.exec-timeout"), 3);
+}
+
+#[test]
+fn dash_f_is_accepted_and_dash_n_starts_with_the_last_lines() {
+    let dir = tempdir_with_rules();
+    fs::write(
+        dir.1.join("app.log"),
+        format!("{TIMEOUT}\n{TIMEOUT}\nok\n{MODULE}\n"),
+    )
+    .unwrap();
+    let tail = Tail::start(dir, &["-f", "-n", "2", "app.log"], false);
+    tail.wait_findings("t.module-not-found", 1);
+    assert_eq!(lines_of(&tail.findings("t.module-not-found")), [4]);
+    append(&tail.path("app.log"), &format!("{TIMEOUT}\n"));
+    tail.wait_findings("t.exec-timeout", 1);
+    assert_eq!(
+        lines_of(&tail.findings("t.exec-timeout")),
+        [5],
+        "lines before the last two are skipped"
+    );
+}
+
+/// `tail --format FORMAT -` on `input`: (exit code, stdout, stderr).
+fn tail_stdin(format: &str, input: &str) -> (Option<i32>, String, String) {
+    let (_guard, dir) = tempdir_with_rules();
+    let output = assert_cmd::Command::cargo_bin("faultline")
+        .unwrap()
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["tail", "--format", format, "--no-default-rules"])
+        .args(["--rules", "rules.yaml", "-"])
+        .write_stdin(input)
+        .timeout(WAIT)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_final_report_can_be_json_or_markdown_with_events_on_stderr() {
+    let input = format!("{BANNER}\n{MODULE}\n");
+    let (code, stdout, stderr) = tail_stdin("json", &input);
+    assert_eq!(code, Some(1));
+    let report: Value = serde_json::from_str(&stdout).expect("stdout is the JSON report alone");
+    assert_eq!(report["verdict"]["root_cause"], "t.module-not-found");
+    assert_eq!(report_count(&report, "t.module-not-found"), 1);
+    assert!(
+        stderr.contains("[error] t.module-not-found:"),
+        "the finding as it happened, on stderr: {stderr}"
+    );
+    let (code, stdout, _) = tail_stdin("markdown", &input);
+    assert_eq!(code, Some(1));
+    assert!(stdout.starts_with("# faultline report\n"), "{stdout}");
+    assert!(
+        stdout.contains("## Root cause: Module not found (`t.module-not-found`"),
+        "{stdout}"
+    );
+}

@@ -8,6 +8,7 @@ pub(crate) mod summary;
 pub(crate) mod templates;
 #[cfg(test)]
 mod tests;
+pub(crate) mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -15,7 +16,9 @@ use crate::input::meta::Origin;
 use crate::input::traceback::is_exception_line;
 use crate::rules::{RulePack, Severity};
 pub use model::*;
-use summary::{Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked, correlation_value};
+use summary::{
+    Around, Context, Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked, correlation_value,
+};
 
 /// A run as the report sees it.
 struct RunView<'a> {
@@ -93,7 +96,17 @@ fn evidence(summary: &Summary, mark: &Mark) -> Evidence {
         timestamp: mark.stamp.clone(),
         origin: mark.origin.clone(),
         traceback: mark.traceback.clone(),
-        before: mark.before.clone(),
+        before: match mark.around.as_deref() {
+            Some(Around {
+                before: Some(lines),
+                ..
+            }) if mark.before.is_empty() => lines.clone(),
+            _ => mark.before.clone(),
+        },
+        after: match mark.around.as_deref().map(|a| &a.after) {
+            Some(Context::Lines(lines) | Context::Pending { got: lines, .. }) => lines.clone(),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -152,7 +165,22 @@ fn linked_in_time(cause: &RuleSummary, symptom: &RuleSummary) -> bool {
 
 /// Builds the report from a summary. `problems` are the inputs that could
 /// not be (fully) read or were skipped.
-pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputProblem>) -> Report {
+pub(crate) fn analyze(
+    pack: &RulePack,
+    summary: &Summary,
+    mut problems: Vec<InputProblem>,
+) -> Report {
+    if summary.unplaced > 0 {
+        let s = if summary.unplaced == 1 { "" } else { "es" };
+        problems.push(InputProblem {
+            path: "<window>".to_string(),
+            message: format!(
+                "{} match{s} left out of the --since/--until window: no full date on the line or before it in its stream",
+                summary.unplaced
+            ),
+            kind: ProblemKind::Skipped,
+        });
+    }
     let views = run_views(summary);
     let run_number = |r: usize| {
         views[..r]
@@ -395,7 +423,15 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
         rules: pack.rules.len(),
         elapsed_ms: None,
     };
+    let verdict = verdict::verdict(
+        pack,
+        summary,
+        &root_causes,
+        verdict_note.as_deref(),
+        &problems,
+    );
     Report {
+        verdict,
         root_causes,
         findings,
         sequences: sequence_reports,
@@ -947,6 +983,7 @@ fn run_report(
                 origin: last.origin.clone(),
                 traceback: Vec::new(),
                 before: Vec::new(),
+                after: Vec::new(),
             })
             .collect()
     } else {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use super::verdict::Verdict;
 use crate::input::meta::Origin;
 use crate::rules::Severity;
 
@@ -37,10 +38,15 @@ pub struct Evidence {
     /// The traceback this line ends, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub traceback: Vec<String>,
-    /// For a line that says how a process ended (an outcome rule): the last
-    /// lines of its stream before it, oldest first.
+    /// The lines before it, oldest first: for a line that says how a
+    /// process ended (an outcome rule), the last lines of its stream;
+    /// otherwise the context lines asked for (`-B`), unless a traceback
+    /// already shows what led to it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub before: Vec<String>,
+    /// The context lines after it (`-A`), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
 }
 
 /// Where a finding sits against a sequence run.
@@ -253,6 +259,9 @@ pub struct Stats {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The one line a report opens with: root cause, stream, time, and the
+    /// incident's first and last error.
+    pub verdict: Verdict,
     /// The causes, best first.
     pub root_causes: Vec<RootCause>,
     /// Every rule that matched, first seen first.
@@ -302,15 +311,29 @@ pub struct Unrecognised {
     pub example: Evidence,
 }
 
-/// One rule match, for grep-like listings (`scan --matches`).
+/// One matched line, for grep-like listings (`scan --matches`, `tail`).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct MatchLine {
     pub path: String,
     pub line: u64,
+    /// The line's own timestamp, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// The most severe rule that matched the line.
     pub rule: String,
     pub class: String,
     pub severity: Severity,
+    /// Every rule that matched the line, most severe first.
+    pub rules: Vec<MatchedRule>,
     pub text: String,
     #[serde(skip_serializing_if = "Origin::is_empty")]
     pub origin: Origin,
+}
+
+/// One of the rules that matched a listed line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct MatchedRule {
+    pub rule: String,
+    pub class: String,
+    pub severity: Severity,
 }

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::templates::Templates;
 use crate::input::meta::Origin;
 use crate::rules::{RulePack, Sequence};
-use crate::scan::{LineMatch, Target};
+use crate::scan::{LineMatch, Surroundings, Target};
 
 /// Matches kept at each end of a rule's timeline.
 pub(crate) const SAMPLES: usize = 3;
@@ -68,6 +68,45 @@ pub(crate) struct Mark {
     pub traceback: Vec<String>,
     /// For an outcome rule: the lines of its stream before it.
     pub before: Vec<String>,
+    /// The context lines around a rule match (`None`: not a rule match).
+    pub around: Option<Box<Around>>,
+}
+
+/// The lines around a rule match, read while its input is at hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Around {
+    /// Lines before it: `None` until read (at the first read of its input,
+    /// which still holds them), then as many as asked for.
+    pub before: Option<Vec<String>>,
+    /// Lines after it.
+    pub after: Context,
+    /// Where the match's line starts.
+    offset: u64,
+}
+
+impl Around {
+    /// Context still to be read for a match of input `input`; one that ends
+    /// a traceback or carries its stream's lines (an outcome) already shows
+    /// what came before it.
+    fn pending(input: u32, m: &LineMatch) -> Around {
+        let shows_before = !m.traceback.is_empty() || !m.before.is_empty();
+        Around {
+            before: shows_before.then(Vec::new),
+            after: Context::Pending {
+                input,
+                from: m.end,
+                got: Vec::new(),
+            },
+            offset: m.offset,
+        }
+    }
+}
+
+/// How many context lines evidence shows before and after a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ContextLines {
+    pub before: usize,
+    pub after: usize,
 }
 
 impl Order {
@@ -96,6 +135,7 @@ impl Mark {
             captures: m.captures,
             traceback: m.traceback,
             before: m.before,
+            around: None,
         }
     }
 }
@@ -648,6 +688,8 @@ pub struct Summary {
     /// Error lines no signature matched, as templates.
     pub(crate) unrecognised: Templates,
     pub(crate) matches: u64,
+    /// Matches left out of an incident window for want of a full date.
+    pub(crate) unplaced: u64,
 }
 
 /// The stream a line belongs to when no correlation key says otherwise: its
@@ -713,7 +755,9 @@ impl Summary {
         }
         match m.target {
             Target::Rule(rule) => {
-                let mark = Mark::new(input, m);
+                let around = Around::pending(input, &m);
+                let mut mark = Mark::new(input, m);
+                mark.around = Some(Box::new(around));
                 match self.rules.get_mut(&rule) {
                     Some(known) => known.merge(RuleSummary::new(mark)),
                     None => {
@@ -803,6 +847,11 @@ impl Summary {
         for rule in self.rules.values_mut() {
             for mark in rule.first.iter_mut().chain(&mut rule.last) {
                 mark.order.shift(by);
+                if let Some(Context::Pending { input, .. }) =
+                    mark.around.as_deref_mut().map(|a| &mut a.after)
+                {
+                    *input += by;
+                }
             }
             for span in rule.origins.values_mut() {
                 span.first.shift(by);
@@ -847,6 +896,7 @@ impl Summary {
     /// Combines with the summary of the input that follows this one.
     pub(crate) fn merge(&mut self, later: Summary) {
         self.matches += later.matches;
+        self.unplaced += later.unplaced;
         for (input, summary) in later.inputs {
             let known = self.inputs.entry(input).or_default();
             if known.path.is_empty() {
@@ -884,16 +934,18 @@ impl Summary {
         });
     }
 
-    /// Reads the context still pending for input `input` through `read`
-    /// (from offset, line count → lines and the offset after them); `eof`:
-    /// nothing more will come, so what was read is all there is.
+    /// Reads the context still pending for input `input` from what `held`
+    /// holds of it: the lines after milestones ([`CONTEXT_LINES`]) and
+    /// around rule matches (`lines`). `eof`: nothing more will come, so
+    /// what was read is all there is.
     pub(crate) fn read_context(
         &mut self,
         input: u32,
-        read: &dyn Fn(u64, usize) -> (Vec<String>, u64),
+        held: &dyn Surroundings,
+        lines: ContextLines,
         eof: bool,
     ) {
-        let fill = |context: &mut Context| {
+        let fill = |context: &mut Context, want: usize| {
             let Context::Pending {
                 input: pending_input,
                 from,
@@ -905,16 +957,16 @@ impl Summary {
             if *pending_input != input {
                 return;
             }
-            let (lines, next) = read(*from, CONTEXT_LINES - got.len());
+            let (lines, next) = held.after(*from, want.saturating_sub(got.len()));
             got.extend(lines);
             *from = next;
-            if eof || got.len() >= CONTEXT_LINES {
+            if eof || got.len() >= want {
                 *context = Context::Lines(std::mem::take(got));
             }
         };
         let fill_run = |run: &mut Run| {
             for reached in run.steps.iter_mut().flatten() {
-                fill(&mut reached.1);
+                fill(&mut reached.1, CONTEXT_LINES);
             }
         };
         for sequence in self.sequences.values_mut() {
@@ -928,6 +980,20 @@ impl Summary {
             }
             for (_, _, run) in &mut sequence.sample_incomplete {
                 fill_run(run);
+            }
+        }
+        for rule in self.rules.values_mut() {
+            for mark in rule.first.iter_mut().chain(&mut rule.last) {
+                let Some(around) = mark.around.as_deref_mut() else {
+                    continue;
+                };
+                if mark.order.input != input {
+                    continue;
+                }
+                if around.before.is_none() {
+                    around.before = Some(held.before(around.offset, lines.before));
+                }
+                fill(&mut around.after, lines.after);
             }
         }
     }

@@ -228,6 +228,7 @@ mod tests {
             captures: Vec::new(),
             traceback: Vec::new(),
             before: Vec::new(),
+            around: None,
         }
     }
 

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::*;
+use crate::analyze::summary::ContextLines;
 use crate::input::format::LogFormat;
 use crate::rules::diagnostic::SourceText;
 use crate::rules::{RuleSources, load};
-use crate::scan::{Matcher, ScanOptions, lines_from, scan_buffer};
+use crate::scan::{Held, Matcher, ScanOptions, scan_buffer};
 
 /// Rules and a sequence whose lines are plain words, so that each test
 /// says exactly what matches.
@@ -114,11 +115,16 @@ fn report_of(inputs: &[(&str, &str)]) -> Report {
             &|m| Summary::fold(&pack, input, path, m),
             &mut |part, _| piece.merge(part),
         );
-        piece.read_context(
-            input,
-            &|from, count| lines_from(buf, 0, from, count, true),
-            true,
-        );
+        let held = Held {
+            buf,
+            base: 0,
+            eof: true,
+        };
+        let lines = ContextLines {
+            before: 2,
+            after: 3,
+        };
+        piece.read_context(input, &held, lines, true);
         piece.finish_input(input, path, totals.lines, totals.bytes);
         summary.merge(piece);
     }

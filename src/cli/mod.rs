@@ -1,7 +1,11 @@
 //! Command-line interface: clap definitions and one module per subcommand.
 //! `main` stays thin: parse, run, turn the outcome into an exit code.
 
+pub mod docs;
 mod export;
+pub mod output;
+pub mod progress;
+pub mod report_args;
 pub mod rules;
 pub mod scan;
 pub mod tail;
@@ -21,8 +25,26 @@ pub mod exit {
     pub const ERROR: u8 = 2;
 }
 
+/// What `--help` says after the options: the exit codes a script reads.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing at or above --fail-on (default: error) was found
+  1  a finding at or above --fail-on (tail --exit-on: the first one)
+  2  an error: bad arguments or rules, or an input that could not be read;
+     whatever could be read is still reported, and findings at or above
+     --fail-on are summed up on stderr
+
+Documentation: README.md, docs/ (failure classes, JSON report, exit codes)
+and rules/README.md in the faultline repository.";
+
 #[derive(Debug, Parser)]
-#[command(name = "faultline", version, about = "Find the root cause in Render, kubectl and Datadog logs", long_about = None)]
+#[command(
+    name = "faultline",
+    version,
+    about = "Find the root cause in Render, kubectl and Datadog logs",
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -31,11 +53,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan archived logs and report the root cause.
+    #[command(after_help = EXIT_CODES)]
     Scan(scan::ScanArgs),
     /// Work with rules: list, test, lint, explain.
     Rules(rules::RulesArgs),
     /// Follow growing, rotating logs (or stdin): findings and startup progress as they happen.
+    #[command(after_help = EXIT_CODES)]
     Tail(tail::TailArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff), e.g. `faultline man > faultline.1`.
+    Man,
 }
 
 /// Options shared by every command that loads rules.
@@ -44,7 +72,7 @@ pub struct RuleArgs {
     /// Add rule files or directories to the embedded pack (same id overrides).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
-    /// Use only the rules given with --rules.
+    /// Leave the embedded rule pack out: use only the rules given with --rules.
     #[arg(long)]
     pub no_default_rules: bool,
 }
@@ -52,22 +80,30 @@ pub struct RuleArgs {
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
     Auto,
+    /// Always colour.
     Always,
+    /// Never colour.
     Never,
 }
 
 impl ColorChoice {
-    /// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
-    pub fn enabled(self) -> bool {
+    /// Colour on a terminal (`terminal`: the output is one) unless NO_COLOR
+    /// is set (https://no-color.org).
+    pub fn enabled(self, terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         }
+    }
+
+    /// [`ColorChoice::enabled`] for stdout.
+    pub fn on_stdout(self) -> bool {
+        self.enabled(std::io::stdout().is_terminal())
     }
 }
 
@@ -108,5 +144,36 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man => docs::man(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every flag and argument of every command says what it is for.
+    #[test]
+    fn every_argument_has_help_text() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        check(&Cli::command(), "faultline", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 }

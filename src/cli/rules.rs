@@ -6,13 +6,16 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::output::print_escaped;
 use super::{RuleArgs, exit, print_diagnostics};
 use crate::report::untrusted::Untrusted;
 use crate::report::view::ProblemView;
 use crate::rules::breadth::broad_patterns;
 use crate::rules::diagnostic::Level;
+use crate::rules::listing;
 use crate::rules::selftest;
-use crate::rules::{Diagnostic, RulePack, RuleSources, load};
+use crate::rules::spelling::closest;
+use crate::rules::{CLASSES, Diagnostic, RulePack, RuleSources, Severity, load};
 use crate::scan::Matcher;
 
 #[derive(Debug, Args)]
@@ -24,32 +27,63 @@ pub struct RulesArgs {
 /// Output format of `rules list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
+    /// One aligned line per rule (or sequence).
     Text,
+    /// A JSON array (id, title, class, severity, patterns, causes).
     Json,
+}
+
+/// Rule files to work on: named as arguments or with `--rules`, like the
+/// other commands.
+#[derive(Debug, Args)]
+pub struct RuleFiles {
+    /// Rule files or directories (in addition to the embedded pack unless --no-default-rules).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+impl RuleFiles {
+    /// The files named either way.
+    fn all(&self) -> Vec<PathBuf> {
+        self.paths
+            .iter()
+            .chain(&self.rules.rules)
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List every rule (id, class, severity, patterns).
+    /// List the rules (id, severity, class, title), or the sequences.
     List {
         #[command(flatten)]
         rules: RuleArgs,
-        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// List the expected sequences and their milestones instead of rules.
+        #[arg(long, conflicts_with_all = ["class", "severity"])]
+        sequences: bool,
+        /// Only rules of this failure class (see rules/README.md).
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        /// Only rules of this severity.
+        #[arg(long, value_name = "SEVERITY")]
+        severity: Option<Severity>,
     },
     /// Run every rule's and milestone's inline examples.
     Test {
-        /// Rule files or directories to test (in addition to the embedded pack unless --no-default-rules).
-        paths: Vec<PathBuf>,
-        #[arg(long)]
-        no_default_rules: bool,
+        #[command(flatten)]
+        files: RuleFiles,
     },
     /// Check rule files like a compiler: schema, regexes, ids, causes, speed, breadth.
     Lint {
         /// Rule files or directories to lint (default: the embedded pack).
-        paths: Vec<PathBuf>,
-        #[arg(long)]
-        no_default_rules: bool,
+        #[command(flatten)]
+        files: RuleFiles,
         /// A sample log: warn about patterns matching most of its lines.
         #[arg(long, value_name = "FILE")]
         corpus: Option<PathBuf>,
@@ -67,8 +101,9 @@ pub enum RulesCommand {
     },
     /// Compile the signatures into a log store's query language (LogQL, DuckDB SQL, Elasticsearch DSL, Datadog search).
     Export(super::export::ExportArgs),
-    /// Show one rule: explanation, remediation, references, examples.
+    /// Show one rule (explanation, remediation, references, examples) or sequence (milestones).
     Explain {
+        /// The rule or sequence id (see `rules list`, `rules list --sequences`).
         id: String,
         #[command(flatten)]
         rules: RuleArgs,
@@ -77,28 +112,38 @@ pub enum RulesCommand {
 
 pub fn run(args: &RulesArgs) -> ExitCode {
     match &args.command {
-        RulesCommand::List { rules, format } => match rules.load() {
+        RulesCommand::List {
+            rules,
+            format,
+            sequences,
+            class,
+            severity,
+        } => match rules.load() {
             Ok(loaded) => {
-                print!(
-                    "{}",
-                    crate::rules::listing::list(&loaded.pack, *format == ListFormat::Json)
-                );
-                ExitCode::from(exit::CLEAN)
+                let json = *format == ListFormat::Json;
+                if let Some(class) = class.as_deref().filter(|c| !CLASSES.contains(c)) {
+                    return unknown("class", class, CLASSES.iter().copied());
+                }
+                let listed = if *sequences {
+                    listing::list_sequences(&loaded.pack, json)
+                } else {
+                    let filter = listing::Filter {
+                        class: class.as_deref(),
+                        severity: *severity,
+                    };
+                    listing::list(&loaded.pack, filter, json)
+                };
+                print_escaped(&listed)
             }
             Err(code) => code,
         },
-        RulesCommand::Test {
-            paths,
-            no_default_rules,
-        } => test(&RuleArgs {
-            rules: paths.clone(),
-            no_default_rules: *no_default_rules,
+        RulesCommand::Test { files } => test(&RuleArgs {
+            rules: files.all(),
+            no_default_rules: files.rules.no_default_rules,
         }),
-        RulesCommand::Lint {
-            paths,
-            no_default_rules,
-            corpus,
-        } => lint(paths, *no_default_rules, corpus.as_ref()),
+        RulesCommand::Lint { files, corpus } => {
+            lint(&files.all(), files.rules.no_default_rules, corpus.as_ref())
+        }
         RulesCommand::Suggest { paths, top, rules } => match rules.load() {
             Ok(loaded) => suggest(loaded.pack, paths, *top),
             Err(code) => code,
@@ -219,70 +264,45 @@ fn lint(paths: &[PathBuf], no_default_rules: bool, corpus: Option<&PathBuf>) -> 
     ExitCode::from(exit::CLEAN)
 }
 
-fn explain(pack: &RulePack, id: &str) -> ExitCode {
-    let Some(rule) = pack.rule(id) else {
-        let close: Vec<&str> = pack
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
-            .filter(|r| r.contains(id) || id.contains(*r))
-            .take(5)
-            .collect();
-        eprintln!(
-            "error: no rule `{id}`{}",
-            if close.is_empty() {
-                String::new()
-            } else {
-                format!("; did you mean: {}", close.join(", "))
-            }
-        );
-        return ExitCode::from(exit::ERROR);
+/// An unknown name on the command line: the closest known one, if any.
+fn unknown<'a>(
+    what: &str,
+    name: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> ExitCode {
+    let hint = match closest(name, known.clone()) {
+        Some(close) => format!("; did you mean `{close}`?"),
+        None => format!(
+            " (known: {})",
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        ),
     };
-    println!("{} — {}", rule.id, rule.title);
-    println!(
-        "class: {}   severity: {}   defined at {}:{}",
-        rule.class, rule.severity, rule.origin.file, rule.origin.line
+    eprintln!(
+        "error: no {what} `{}`{hint}",
+        Untrusted::new(name).terminal()
     );
-    if !rule.description.is_empty() {
-        println!("\n{}", rule.description);
+    ExitCode::from(exit::ERROR)
+}
+
+fn explain(pack: &RulePack, id: &str) -> ExitCode {
+    if let Some(rule) = pack.rule(id) {
+        return print_escaped(&listing::explain_rule(rule));
     }
-    println!("\npatterns:");
-    for p in &rule.patterns {
-        println!("  {}", p.source);
+    if let Some(sequence) = pack.sequences.iter().find(|s| s.id == id) {
+        return print_escaped(&listing::explain_sequence(sequence));
     }
-    for (label, list) in [("all of", &rule.all), ("not", &rule.not)] {
-        if !list.is_empty() {
-            println!("{label}:");
-            for re in list {
-                println!("  {}", re.as_str());
-            }
-        }
-    }
-    if let Some(explain) = &rule.explain {
-        println!("\nexplanation: {explain}");
-    }
-    if !rule.remediation.is_empty() {
-        println!(
-            "\nremediation:\n  {}",
-            rule.remediation.replace('\n', "\n  ")
-        );
-    }
-    if !rule.references.is_empty() {
-        println!("\nreferences:");
-        for r in &rule.references {
-            println!("  - {r}");
-        }
-    }
-    if !rule.causes.is_empty() {
-        println!("\ncauses: {}", rule.causes.join(", "));
-    }
-    println!("\nexamples (match):");
-    for e in &rule.examples.must_match {
-        println!("  ✔ {}", e.line);
-    }
-    println!("examples (no match):");
-    for e in &rule.examples.no_match {
-        println!("  ✘ {}", e.line);
-    }
-    ExitCode::from(exit::CLEAN)
+    let ids = pack
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(pack.sequences.iter().map(|s| s.id.as_str()));
+    let hint = closest(id, ids.clone())
+        .or_else(|| ids.clone().find(|known| known.contains(id)))
+        .map(|close| format!("; did you mean `{close}`?"))
+        .unwrap_or_default();
+    eprintln!(
+        "error: no rule or sequence `{}`{hint}",
+        Untrusted::new(id).terminal()
+    );
+    ExitCode::from(exit::ERROR)
 }

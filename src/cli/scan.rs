@@ -1,19 +1,23 @@
 //! `faultline scan`: archived logs in, root-cause report (or matches) out.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{ColorChoice, RuleArgs, exit};
+use super::output::{Output, Stopped};
+use super::report_args::ReportArgs;
+use super::{ColorChoice, RuleArgs, exit, progress};
 use crate::analyze::model::MatchLine;
 use crate::analyze::{ProblemKind, Report};
 use crate::engine::{Engine, MmapChoice, Options};
 use crate::input::format::LogFormat;
+use crate::input::when::{Since, TimeWindow, parse_since};
 use crate::report;
 use crate::report::text::Style;
+use crate::report::untrusted::Untrusted;
 use crate::report::view::ProblemView;
 use crate::rules::Severity;
 
@@ -22,7 +26,7 @@ use crate::rules::Severity;
 pub enum OutputFormat {
     /// Human-readable report (or grep-like lines with --matches).
     Text,
-    /// The JSON report (the contract described in the README).
+    /// The JSON report (its fields are described in docs/json-report.md).
     Json,
     /// One JSON object per matched line (with --matches) or per finding.
     Jsonl,
@@ -55,15 +59,33 @@ impl FailOn {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories (recursive), globs, or `-` for stdin; .gz archives are decompressed.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files, directories (recursive), globs, named pipes, or `-` for stdin
+    /// (read when no path is given and stdin is not a terminal); .gz archives
+    /// are decompressed.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Write the output to FILE instead of stdout (any format).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print nothing on stdout: the exit code says it all.
+    #[arg(long, short = 'q', conflicts_with = "output")]
+    pub quiet: bool,
     /// Print matched lines grep-style (`path:line: [rule] text`) instead of the report.
     #[arg(long)]
     pub matches: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Only lines written from this point on: a duration back from now
+    /// (`90s`, `15m`, `2h`, `1d`) or a time (`2026-11-23T10:00:00Z`;
+    /// `2026-11-23 10:00:00` is UTC).
+    #[arg(long, value_parser = parse_since, value_name = "WHEN")]
+    pub since: Option<Since>,
+    /// Only lines written up to this point (same forms as --since).
+    #[arg(long, value_parser = parse_since, value_name = "WHEN")]
+    pub until: Option<Since>,
     /// Log format of the inputs (detected per file by default).
     #[arg(long, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
     pub input_format: LogFormat,
@@ -73,12 +95,12 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_name = "NUM")]
     pub threads: Option<usize>,
     /// Bytes per parallel chunk (results never depend on it).
     #[arg(long, default_value_t = 4 << 20, hide = true)]
     pub chunk_size: usize,
-    /// Scan files that look binary instead of skipping them.
+    /// Scan files that look binary when walking directories instead of skipping them.
     #[arg(long)]
     pub binary: bool,
     /// Include elapsed time in the report's stats (off for byte-identical reports).
@@ -87,33 +109,12 @@ pub struct ScanArgs {
     /// Show secrets (tokens, keys, passwords in URLs) instead of masking them.
     #[arg(long)]
     pub no_redact: bool,
+    /// Never show the progress bar (shown on a terminal for scans over a second).
+    #[arg(long)]
+    pub no_progress: bool,
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-}
-
-/// A byte-counting progress bar on stderr, shown only for scans that take
-/// more than about a second and only on a terminal.
-fn progress_bar(total: u64) -> ProgressBar {
-    let enabled = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-    if enabled {
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        let shown = bar.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(1));
-            if !shown.is_finished() {
-                shown.set_draw_target(ProgressDrawTarget::stderr());
-                shown.enable_steady_tick(Duration::from_millis(120));
-            }
-        });
-    }
-    bar
 }
 
 /// Bytes the named regular files hold (stdin and archives count as they are read).
@@ -125,7 +126,48 @@ fn input_size(paths: &[String]) -> u64 {
         .sum()
 }
 
+/// The inputs: as named, or stdin when none is named and it is not a terminal.
+pub(crate) fn inputs(paths: &[String]) -> Result<Vec<String>, ExitCode> {
+    if !paths.is_empty() {
+        return Ok(paths.to_vec());
+    }
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "faultline: no input: name files, directories or globs, or pipe logs in (kubectl logs x | faultline scan)"
+        );
+        return Err(ExitCode::from(exit::ERROR));
+    }
+    Ok(vec!["-".to_string()])
+}
+
+/// The incident window `--since`/`--until` ask for, counted from now.
+fn window(args: &ScanArgs) -> Result<TimeWindow, ExitCode> {
+    let now = jiff::Timestamp::now();
+    let at = |when: Option<Since>| when.map(|w| w.cutoff(now).as_nanosecond());
+    let window = TimeWindow {
+        since: at(args.since),
+        until: at(args.until),
+    };
+    if let (Some(since), Some(until)) = (window.since, window.until)
+        && since > until
+    {
+        eprintln!("faultline: --since is after --until: the window holds no time");
+        return Err(ExitCode::from(exit::ERROR));
+    }
+    Ok(window)
+}
+
 pub fn run(args: &ScanArgs) -> ExitCode {
+    if args.matches && matches!(args.format, OutputFormat::Json | OutputFormat::Markdown) {
+        eprintln!(
+            "faultline: --matches prints matched lines: use --format text or --format jsonl (one JSON object per line)"
+        );
+        return ExitCode::from(exit::ERROR);
+    }
+    let (paths, window) = match inputs(&args.paths).and_then(|p| Ok((p, window(args)?))) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
     // Before anything uses rayon (rule files compile in parallel).
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -136,55 +178,53 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let started = Instant::now();
-    let engine = Engine::new(
-        loaded.pack,
-        Options {
-            input_format: args.input_format,
-            mmap: MmapChoice::Guarded,
-            binary: args.binary,
-            redact: !args.no_redact,
-            chunk_size: args.chunk_size,
-        },
-    );
-    let style = Style {
-        color: args.color.enabled(),
+    let mut out = match Output::open(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(stopped) => return stopped.exit(),
     };
-    let progress = progress_bar(input_size(&args.paths));
-    let advance = |bytes: u64| progress.inc(bytes);
-    let mut stdout = std::io::stdout().lock();
-    let mut closed = false;
+    let started = Instant::now();
+    let mut options = Options {
+        input_format: args.input_format,
+        mmap: MmapChoice::Guarded,
+        binary: args.binary,
+        redact: !args.no_redact,
+        chunk_size: args.chunk_size,
+        window,
+        ..Options::default()
+    };
+    args.report.apply(&mut options);
+    let engine = Engine::new(loaded.pack, options);
+    let style = Style {
+        color: args.color.enabled(out.is_terminal()),
+    };
+    let bar = progress::bar(input_size(&paths), !args.no_progress && !args.quiet);
+    let advance = |bytes: u64| bar.inc(bytes);
+    let mut stopped: Option<Stopped> = None;
     let scan = if args.matches {
         let redact = !args.no_redact;
+        let jsonl = args.format == OutputFormat::Jsonl;
         let mut print = |lines: Vec<MatchLine>| {
-            if closed || lines.is_empty() {
+            if stopped.is_some() || lines.is_empty() || args.quiet {
                 return;
             }
-            let text = report::matches::render(
-                &lines,
-                args.format == OutputFormat::Json || args.format == OutputFormat::Jsonl,
-                style,
-                redact,
-            );
-            progress.suspend(|| {
-                closed = stdout.write_all(text.as_bytes()).is_err();
-            });
+            let text = report::matches::render(&lines, jsonl, style, redact);
+            bar.suspend(|| stopped = out.write(&text).err());
         };
-        engine.scan_paths_listing(&args.paths, &advance, &mut print)
+        engine.scan_paths_listing(&paths, &advance, &mut print)
     } else {
-        engine.scan_paths_with_progress(&args.paths, &advance)
+        engine.scan_paths_with_progress(&paths, &advance)
     };
-    progress.finish_and_clear();
+    bar.finish_and_clear();
     let mut report = engine.report(&scan);
     if args.timing {
         report.stats.elapsed_ms = Some(started.elapsed().as_millis() as u64);
     }
-    if !args.matches {
-        let output = render_report(&report, args.format, style);
-        closed = stdout.write_all(output.as_bytes()).is_err();
+    args.report.shape(&mut report);
+    if !args.matches && !args.quiet && stopped.is_none() {
+        stopped = out.write(&render_report(&report, args.format, style)).err();
     }
-    if closed || stdout.flush().is_err() {
-        return ExitCode::from(exit::ERROR); // closed pipe: nothing more to say
+    if let Some(stopped) = stopped {
+        return stopped.exit();
     }
     for problem in report.problems.iter().map(ProblemView::of) {
         eprintln!(
@@ -194,7 +234,42 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             problem.message.terminal()
         );
     }
+    warn_hidden_findings(&report, args.fail_on);
     exit_code(&report, args.fail_on)
+}
+
+/// Exit 2 (an input could not be read) outranks exit 1: so that a gate
+/// reading only the exit code still learns of findings at or above the
+/// threshold, they are summed up on stderr too.
+pub(crate) fn warn_hidden_findings(report: &Report, fail_on: FailOn) {
+    let Some(threshold) = fail_on.threshold() else {
+        return;
+    };
+    let unreadable = report.problems.iter().any(|p| p.kind == ProblemKind::Error);
+    let hidden: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= threshold)
+        .map(|f| {
+            format!(
+                "[{}] {} ×{}",
+                f.severity,
+                Untrusted::from(&f.rule).terminal(),
+                f.count
+            )
+        })
+        .collect();
+    if unreadable && !hidden.is_empty() {
+        eprintln!(
+            "faultline: exit 2 (input errors) although findings are at or above {}: {}",
+            threshold,
+            hidden.join(", ")
+        );
+        eprintln!(
+            "faultline: {}",
+            Untrusted::from(&report.verdict.text).terminal()
+        );
+    }
 }
 
 /// The exit code contract: 2 on input errors, else 1 on findings at or above the threshold.
@@ -208,7 +283,8 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     }
 }
 
-fn render_report(report: &Report, format: OutputFormat, style: Style) -> String {
+/// A report in one of the output formats.
+pub fn render_report(report: &Report, format: OutputFormat, style: Style) -> String {
     match format {
         OutputFormat::Text => report::text::render(report, style),
         OutputFormat::Json => report::json(report) + "\n",

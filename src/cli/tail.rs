@@ -3,7 +3,7 @@
 //! reached, stalls, and on Ctrl-C or end of input the full report. The
 //! session itself lives in the library (`live`); this file parses and wires.
 
-use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,14 +11,17 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::scan::{FailOn, exit_code};
+use super::output::{Output, Stopped};
+use super::report_args::ReportArgs;
+use super::scan::{FailOn, OutputFormat, exit_code, render_report, warn_hidden_findings};
 use super::{ColorChoice, RuleArgs, exit};
 use crate::analyze::ProblemKind;
 use crate::engine::{Engine, MmapChoice, Options};
+use crate::input::follow::StartAt;
 use crate::input::format::LogFormat;
-use crate::live::since::{Since, parse_duration, parse_since};
+use crate::input::when::{Since, parse_duration, parse_since};
 use crate::live::{FollowConfig, Session, follow};
-use crate::report::live::{LiveStyle, render, render_report};
+use crate::report::live::{LiveEvent, LiveStyle, render};
 use crate::report::text::Style;
 
 /// Output formats of `tail`.
@@ -28,6 +31,10 @@ pub enum TailFormat {
     Text,
     /// One JSON object per event (`"event"`: finding, progress, stall, report).
     Jsonl,
+    /// Events as text on stderr; the JSON report on stdout at the end.
+    Json,
+    /// Events as text on stderr; the Markdown report on stdout at the end.
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -35,9 +42,20 @@ pub struct TailArgs {
     /// Files, globs (quoted, re-expanded while following), directories, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Accepted for `tail -f` habits: tail always follows.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Start with the last NUM lines the files already hold (as `tail -n`).
+    #[arg(short = 'n', long, value_name = "NUM", conflicts_with_all = ["from_start", "since"])]
+    pub lines: Option<u64>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = TailFormat::Text)]
+    #[arg(long, value_enum, default_value_t = TailFormat::Text)]
     pub format: TailFormat,
+    /// Write the output to FILE instead of stdout (any format).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Log format of the inputs (detected per file by default; text or jsonl).
     #[arg(long, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
     pub input_format: LogFormat,
@@ -75,18 +93,46 @@ pub struct TailArgs {
     pub no_redact: bool,
 }
 
-/// Writes rendered events; false once stdout is gone.
-fn write(how: LiveStyle, events: &[crate::report::live::LiveEvent]) -> bool {
+impl TailArgs {
+    fn start_at(&self) -> StartAt {
+        match self.lines {
+            Some(n) => StartAt::LastLines(n),
+            None if self.from_start || self.since.is_some() => StartAt::Start,
+            None => StartAt::End,
+        }
+    }
+
+    /// The format of the final report, when it is not the live text or jsonl.
+    fn report_format(&self) -> Option<OutputFormat> {
+        match self.format {
+            TailFormat::Json => Some(OutputFormat::Json),
+            TailFormat::Markdown => Some(OutputFormat::Markdown),
+            TailFormat::Text | TailFormat::Jsonl => None,
+        }
+    }
+}
+
+/// Writes rendered events: with a report format, the events go to stderr
+/// as text so that stdout holds the report alone.
+fn write(out: &mut Output, how: LiveStyle, to_stderr: bool, events: &[LiveEvent]) -> bool {
     let rendered = render(events, how);
     if !rendered.err.is_empty() {
         eprint!("{}", rendered.err);
     }
-    let mut stdout = std::io::stdout();
-    rendered.out.is_empty()
-        || stdout
-            .write_all(rendered.out.as_bytes())
-            .and_then(|_| stdout.flush())
-            .is_ok()
+    if to_stderr {
+        eprint!("{}", rendered.out);
+        return true;
+    }
+    match out.write(&rendered.out) {
+        Ok(()) => true,
+        Err(stopped) => {
+            // A closed pipe ends the session; the caller exits quietly.
+            if let Stopped::Failed(message) = stopped {
+                eprintln!("faultline: {message}");
+            }
+            false
+        }
+    }
 }
 
 pub fn run(args: &TailArgs) -> ExitCode {
@@ -94,19 +140,25 @@ pub fn run(args: &TailArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let engine = Engine::new(
-        loaded.pack,
-        Options {
-            input_format: args.input_format,
-            mmap: MmapChoice::Never,
-            redact: !args.no_redact,
-            ..Options::default()
-        },
-    );
+    let mut out = match Output::open(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(stopped) => return stopped.exit(),
+    };
+    let mut options = Options {
+        input_format: args.input_format,
+        mmap: MmapChoice::Never,
+        redact: !args.no_redact,
+        ..Options::default()
+    };
+    args.report.apply(&mut options);
+    let engine = Engine::new(loaded.pack, options);
+    let report_format = args.report_format();
     let how = LiveStyle {
         json: args.format == TailFormat::Jsonl,
         style: Style {
-            color: args.color.enabled(),
+            color: args
+                .color
+                .enabled(report_format.is_none() && out.is_terminal()),
         },
         redact: !args.no_redact,
     };
@@ -121,7 +173,7 @@ pub fn run(args: &TailArgs) -> ExitCode {
     }
     let config = FollowConfig {
         paths: args.paths.clone(),
-        from_start: args.from_start || args.since.is_some(),
+        start_at: args.start_at(),
         poll: args.poll,
         poll_interval: Duration::from_millis(args.poll_interval.max(1)),
         stall_after: args.stall_after,
@@ -132,24 +184,26 @@ pub fn run(args: &TailArgs) -> ExitCode {
         args.since.map(|s| s.cutoff(jiff::Timestamp::now())),
         args.exit_on.and_then(FailOn::threshold),
     );
+    let to_stderr = report_format.is_some();
     if !follow(&mut session, &config, &interrupted, &mut |events| {
-        write(how, &events)
+        write(&mut out, how, to_stderr, &events)
     }) {
-        return ExitCode::from(exit::ERROR); // closed pipe: nothing more to say
+        return ExitCode::from(exit::CLEAN); // the output went away
     }
     let exit_hit = session.exit_hit;
-    let (report, events) = session.report();
-    if !write(how, &events) {
-        return ExitCode::from(exit::ERROR);
+    let (mut report, events) = session.report();
+    args.report.shape(&mut report);
+    if !write(&mut out, how, to_stderr, &events) {
+        return ExitCode::from(exit::CLEAN);
     }
-    let mut stdout = std::io::stdout();
-    if stdout
-        .write_all(render_report(&report, how).as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
-        return ExitCode::from(exit::ERROR);
+    let rendered = match report_format {
+        Some(format) => render_report(&report, format, how.style),
+        None => crate::report::live::render_report(&report, how),
+    };
+    if let Err(stopped) = out.write(&rendered) {
+        return stopped.exit();
     }
+    warn_hidden_findings(&report, args.fail_on);
     // An unreadable input is an error (exit 2) even when `--exit-on` stopped
     // the session, as in `scan`.
     let unreadable = report.problems.iter().any(|p| p.kind == ProblemKind::Error);

@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use crate::input::document::{self, Record};
 use crate::input::format::{LogFormat, detect};
 use crate::input::source::{GZIP_MAGIC, Input, Opened, io_message, open, peek};
-use crate::scan::{Block, LineMatch, Matcher, ScanOptions, Totals, lines_from, scan_buffer};
+use crate::scan::{
+    Block, Held, LineMatch, Matcher, ScanOptions, Surroundings, Totals, scan_buffer,
+};
 use crate::scan::{scan_reader, scan_records};
 
 use super::MmapChoice;
@@ -32,9 +34,9 @@ pub(crate) trait Sink {
     fn folder(&self) -> Self::Folder;
     /// Takes the next part, in input order.
     fn consume(&mut self, part: <Self::Folder as Fold>::Part);
-    /// The input is still at hand: read what follows pending milestones
-    /// (`read`: from offset, line count → lines, offset after them).
-    fn context(&mut self, input: u32, read: &dyn Fn(u64, usize) -> (Vec<String>, u64), eof: bool);
+    /// The input is still at hand: read the lines pending around matches
+    /// and after milestones from what `held` holds of it.
+    fn context(&mut self, input: u32, held: &dyn Surroundings, eof: bool);
     /// This many more bytes were read, for progress.
     fn progress(&self, _bytes: u64) {}
 }
@@ -208,11 +210,11 @@ pub(crate) fn drive_opened<S: Sink>(
         .enumerate()
         .map(|(i, r)| (r.offset, i))
         .collect();
-    sink.context(
-        index,
-        &|from, count| records_after(&parsed.records, &by_offset, from, count),
-        true,
-    );
+    let records = Records {
+        records: &parsed.records,
+        by_offset,
+    };
+    sink.context(index, &records, true);
     outcome.totals = Totals {
         lines: bytecount::count(&bytes, b'\n') as u64
             + u64::from(bytes.last().is_some_and(|&b| b != b'\n')),
@@ -245,11 +247,12 @@ fn drive_buffer<S: Sink>(
             sink.progress(bytes);
         },
     );
-    sink.context(
-        index,
-        &|from, count| lines_from(buf, 0, from, count, true),
-        true,
-    );
+    let held = Held {
+        buf,
+        base: 0,
+        eof: true,
+    };
+    sink.context(index, &held, true);
     totals
 }
 
@@ -278,36 +281,56 @@ fn drive_stream<S: Sink>(
             for part in parts {
                 sink.consume(part);
             }
-            let (held, base, eof) = (block.held, block.base, block.eof);
-            sink.context(
-                index,
-                &|from, count| lines_from(held, base, from, count, eof),
-                eof,
-            );
-            let read = base + held.len() as u64;
+            let held = Held {
+                buf: block.held,
+                base: block.base,
+                eof: block.eof,
+            };
+            sink.context(index, &held, block.eof);
+            let read = held.base + held.buf.len() as u64;
             sink.progress(read - reported);
             reported = read;
         },
     )
 }
 
-/// The records after the one before offset `from` (documents are in time
-/// order; a match's `end` is the offset of the record after it).
-fn records_after(
-    records: &[Record],
-    by_offset: &HashMap<u64, usize>,
-    from: u64,
-    count: usize,
-) -> (Vec<String>, u64) {
-    let Some(&start) = by_offset.get(&from) else {
-        return (Vec::new(), from);
-    };
-    let lines = records[start..]
-        .iter()
-        .take(count)
-        .map(|r| crate::input::clip::evidence(r.text.lines().next().unwrap_or(""), 0..0))
-        .collect();
-    (lines, from)
+/// A parsed document's records, in time order: the lines around a match
+/// are the records around its own (a match's `end` is the offset of the
+/// record after it).
+struct Records<'a> {
+    records: &'a [Record],
+    by_offset: HashMap<u64, usize>,
+}
+
+impl Records<'_> {
+    /// A record as reports quote it: its first line, clipped.
+    fn quoted(record: &Record) -> String {
+        crate::input::clip::evidence(record.text.lines().next().unwrap_or(""), 0..0)
+    }
+}
+
+impl Surroundings for Records<'_> {
+    fn after(&self, from: u64, count: usize) -> (Vec<String>, u64) {
+        let Some(&start) = self.by_offset.get(&from) else {
+            return (Vec::new(), from);
+        };
+        let lines = self.records[start..]
+            .iter()
+            .take(count)
+            .map(Records::quoted)
+            .collect();
+        (lines, from)
+    }
+
+    fn before(&self, at: u64, count: usize) -> Vec<String> {
+        let Some(&index) = self.by_offset.get(&at) else {
+            return Vec::new();
+        };
+        self.records[index.saturating_sub(count)..index]
+            .iter()
+            .map(Records::quoted)
+            .collect()
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -315,7 +338,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::engine::sink::SummarySink;
+    use crate::engine::Options;
+    use crate::engine::sink::{Keep, SummarySink};
     use crate::rules::{RuleSources, load};
 
     /// Maps a log with a failure on its first line, truncates it to `keep`
@@ -353,7 +377,7 @@ mod tests {
             binary: false,
             mmap: MmapChoice::Guarded,
         };
-        let mut sink = SummarySink::new(&pack, &|_| {});
+        let mut sink = SummarySink::new(&pack, Keep::of(&Options::default()), &|_| {});
         let outcome = drive_opened(&matcher, 0, "rotating.log", opened, options, &mut sink);
         let scan = sink.finish(0, "rotating.log", outcome.clone());
         let found = scan.summary.rules.values().map(|r| r.count).sum();

@@ -13,14 +13,16 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::analyze::model::MatchLine;
-use crate::analyze::{InputProblem, ProblemKind, Report, analyze, summary::Summary};
+use crate::analyze::summary::{ContextLines, Summary};
+use crate::analyze::{InputProblem, ProblemKind, Report, analyze};
 use crate::input::format::LogFormat;
 use crate::input::source::{Input, Opened, expand};
+use crate::input::when::TimeWindow;
 use crate::report::redact::redact_report;
 use crate::rules::RulePack;
 use crate::scan::{Matcher, ScanOptions};
 pub(crate) use drive::{DriveOptions, Fold, Outcome, Sink, drive_input, drive_opened};
-pub(crate) use sink::{MatchSink, SummarySink, match_line};
+pub(crate) use sink::{Keep, MatchSink, SummarySink, match_line};
 
 /// Whether regular files are memory-mapped.
 ///
@@ -38,6 +40,12 @@ pub enum MmapChoice {
     Guarded,
 }
 
+/// Context lines before evidence by default: enough for the line that
+/// names what failed (a pydantic field name, the pod near `OOMKilled`).
+pub const DEFAULT_CONTEXT_BEFORE: usize = 2;
+/// Context lines after evidence by default (Postgres's `DETAIL:` line).
+pub const DEFAULT_CONTEXT_AFTER: usize = 3;
+
 /// How the engine reads and reports.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -52,6 +60,12 @@ pub struct Options {
     pub redact: bool,
     /// Bytes per parallel chunk; results never depend on it.
     pub chunk_size: usize,
+    /// Context lines kept before each piece of evidence (as `grep -B`).
+    pub context_before: usize,
+    /// Context lines kept after each piece of evidence (as `grep -A`).
+    pub context_after: usize,
+    /// The incident window: only matches written inside it count.
+    pub window: TimeWindow,
 }
 
 impl Default for Options {
@@ -62,6 +76,9 @@ impl Default for Options {
             binary: false,
             redact: true,
             chunk_size: ScanOptions::default().chunk_size,
+            context_before: DEFAULT_CONTEXT_BEFORE,
+            context_after: DEFAULT_CONTEXT_AFTER,
+            window: TimeWindow::default(),
         }
     }
 }
@@ -171,6 +188,15 @@ impl Engine {
         }
     }
 
+    /// The context lines evidence keeps.
+    pub(crate) fn context_lines(&self) -> ContextLines {
+        Keep::of(&self.options).lines
+    }
+
+    fn keep(&self) -> Keep {
+        Keep::of(&self.options)
+    }
+
     pub(crate) fn drive_options(&self) -> DriveOptions {
         DriveOptions {
             format: self.options.input_format,
@@ -200,7 +226,7 @@ impl Engine {
             .par_iter()
             .enumerate()
             .map(|(index, input)| {
-                let mut sink = SummarySink::new(&self.pack, progress);
+                let mut sink = SummarySink::new(&self.pack, self.keep(), progress);
                 let outcome = self.drive(index, input, &mut sink);
                 let read = usize::from(outcome.read());
                 (sink.finish(index as u32, &input.0.display(), outcome), read)
@@ -228,7 +254,7 @@ impl Engine {
         let mut scanned = Scan::default();
         let mut read = 0;
         for (index, input) in inputs.iter().enumerate() {
-            let mut sink = MatchSink::new(&self.pack, progress, &mut *print);
+            let mut sink = MatchSink::new(&self.pack, self.keep(), progress, &mut *print);
             let outcome = self.drive(index, input, &mut sink);
             read += usize::from(outcome.read());
             scanned.merge(sink.finish(index as u32, &input.0.display(), outcome));
@@ -298,7 +324,7 @@ impl Engine {
     }
 
     fn scan_opened(&self, name: &str, opened: Opened) -> Scan {
-        let mut sink = SummarySink::new(&self.pack, &|_| {});
+        let mut sink = SummarySink::new(&self.pack, self.keep(), &|_| {});
         let outcome = drive_opened(
             &self.matcher,
             0,

@@ -2,37 +2,79 @@
 //! hands every rule match to a printer as soon as its piece is scanned
 //! (grep-like output in constant memory).
 
-use crate::analyze::model::MatchLine;
-use crate::analyze::summary::Summary;
+use crate::analyze::model::{MatchLine, MatchedRule};
+use crate::analyze::summary::{ContextLines, Summary};
 use crate::analyze::{InputProblem, ProblemKind};
+use crate::input::when::{Placed, TimeWindow};
 use crate::rules::RulePack;
-use crate::scan::{LineMatch, Target};
+use crate::scan::{LineMatch, Surroundings, Target};
 
-use super::{Fold, Outcome, Scan, Sink};
+use super::{Fold, Options, Outcome, Scan, Sink};
+
+/// What a scan keeps of its matches: the lines around evidence, and the
+/// incident window matches must fall in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keep {
+    pub lines: ContextLines,
+    pub window: TimeWindow,
+}
+
+impl Keep {
+    /// What `options` ask to keep.
+    pub(crate) fn of(options: &Options) -> Keep {
+        Keep {
+            lines: ContextLines {
+                before: options.context_before,
+                after: options.context_after,
+            },
+            window: options.window,
+        }
+    }
+
+    /// Drops the matches outside the window; returns how many could not be
+    /// placed in it (no full date).
+    fn window(&self, matches: &mut Vec<LineMatch>) -> u64 {
+        let mut unplaced = 0;
+        matches.retain(|m| match self.window.place(m.nanos) {
+            Placed::Inside => true,
+            Placed::Outside => false,
+            Placed::Unplaced => {
+                unplaced += u64::from(m.target != Target::Unrecognised);
+                false
+            }
+        });
+        unplaced
+    }
+}
 
 /// Folds matches into summaries with a rule pack.
 #[derive(Clone, Copy)]
-pub(crate) struct PackFold<'a>(&'a RulePack);
+pub(crate) struct PackFold<'a>(&'a RulePack, Keep);
 
 impl Fold for PackFold<'_> {
     type Part = Summary;
 
-    fn fold(&self, input: u32, path: &str, matches: Vec<LineMatch>) -> Summary {
-        Summary::fold(self.0, input, path, matches)
+    fn fold(&self, input: u32, path: &str, mut matches: Vec<LineMatch>) -> Summary {
+        let unplaced = self.1.window(&mut matches);
+        let mut summary = Summary::fold(self.0, input, path, matches);
+        summary.unplaced += unplaced;
+        summary
     }
 }
 
 /// Accumulates one input's summary.
 pub(crate) struct SummarySink<'a> {
     pack: &'a RulePack,
+    keep: Keep,
     summary: Summary,
     progress: &'a (dyn Fn(u64) + Sync),
 }
 
 impl<'a> SummarySink<'a> {
-    pub(crate) fn new(pack: &'a RulePack, progress: &'a (dyn Fn(u64) + Sync)) -> Self {
+    pub(crate) fn new(pack: &'a RulePack, keep: Keep, progress: &'a (dyn Fn(u64) + Sync)) -> Self {
         SummarySink {
             pack,
+            keep,
             summary: Summary::default(),
             progress,
         }
@@ -70,15 +112,15 @@ impl<'a> Sink for SummarySink<'a> {
     type Folder = PackFold<'a>;
 
     fn folder(&self) -> PackFold<'a> {
-        PackFold(self.pack)
+        PackFold(self.pack, self.keep)
     }
 
     fn consume(&mut self, part: Summary) {
         self.summary.merge(part);
     }
 
-    fn context(&mut self, input: u32, read: &dyn Fn(u64, usize) -> (Vec<String>, u64), eof: bool) {
-        self.summary.read_context(input, read, eof);
+    fn context(&mut self, input: u32, held: &dyn Surroundings, eof: bool) {
+        self.summary.read_context(input, held, self.keep.lines, eof);
     }
 
     fn progress(&self, bytes: u64) {
@@ -88,17 +130,17 @@ impl<'a> Sink for SummarySink<'a> {
 
 /// Folds matches into a summary and also lists the rule matches.
 #[derive(Clone, Copy)]
-pub(crate) struct ListingFold<'a>(&'a RulePack);
+pub(crate) struct ListingFold<'a>(PackFold<'a>);
 
 impl Fold for ListingFold<'_> {
     type Part = (Summary, Vec<MatchLine>);
 
-    fn fold(&self, input: u32, path: &str, matches: Vec<LineMatch>) -> Self::Part {
-        let lines = matches
-            .iter()
-            .filter_map(|m| match_line(self.0, path, m))
-            .collect();
-        (Summary::fold(self.0, input, path, matches), lines)
+    fn fold(&self, input: u32, path: &str, mut matches: Vec<LineMatch>) -> Self::Part {
+        let unplaced = self.0.1.window(&mut matches);
+        let lines = listed(self.0.0, path, &matches);
+        let mut summary = Summary::fold(self.0.0, input, path, matches);
+        summary.unplaced += unplaced;
+        (summary, lines)
     }
 }
 
@@ -112,12 +154,58 @@ pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<M
     Some(MatchLine {
         path: path.to_string(),
         line: m.line,
+        timestamp: m.meta.timestamp.as_ref().map(|t| t.text.clone()),
         rule: rule.id.clone(),
         class: rule.class.clone(),
         severity: rule.severity,
+        rules: vec![MatchedRule {
+            rule: rule.id.clone(),
+            class: rule.class.clone(),
+            severity: rule.severity,
+        }],
         text: m.text.clone(),
         origin: m.meta.origin.clone(),
     })
+}
+
+/// The matched lines of one piece in file order (a document exported
+/// newest first is scanned oldest first), one entry per message line with
+/// every rule that matched it, the most severe first.
+fn listed(pack: &RulePack, path: &str, matches: &[LineMatch]) -> Vec<MatchLine> {
+    let mut hits: Vec<(&LineMatch, MatchLine)> = matches
+        .iter()
+        .filter_map(|m| match_line(pack, path, m).map(|line| (m, line)))
+        .collect();
+    // Stable: rules of one line keep the order they matched in.
+    hits.sort_by_key(|(m, _)| (m.line, m.seq));
+    let mut lines: Vec<MatchLine> = Vec::with_capacity(hits.len());
+    // A line is one message line: a record's traceback lines stay apart.
+    let mut last_at = None;
+    for (m, line) in hits {
+        let at = Some((m.line, m.seq, m.text.clone()));
+        match lines.last_mut() {
+            Some(last) if last_at == at => {
+                if line.severity > last.severity {
+                    (last.rule, last.class, last.severity) =
+                        (line.rule.clone(), line.class.clone(), line.severity);
+                }
+                for hit in line.rules {
+                    if !last.rules.iter().any(|r| r.rule == hit.rule) {
+                        last.rules.push(hit);
+                    }
+                }
+            }
+            _ => {
+                last_at = at;
+                lines.push(line);
+            }
+        }
+    }
+    for line in &mut lines {
+        // Most severe first; stable, so equals keep the order they matched in.
+        line.rules.sort_by_key(|r| std::cmp::Reverse(r.severity));
+    }
+    lines
 }
 
 /// A summary sink that also hands each piece's rule matches, in input
@@ -130,11 +218,12 @@ pub(crate) struct MatchSink<'a> {
 impl<'a> MatchSink<'a> {
     pub(crate) fn new(
         pack: &'a RulePack,
+        keep: Keep,
         progress: &'a (dyn Fn(u64) + Sync),
         print: &'a mut dyn FnMut(Vec<MatchLine>),
     ) -> Self {
         MatchSink {
-            inner: SummarySink::new(pack, progress),
+            inner: SummarySink::new(pack, keep, progress),
             print,
         }
     }
@@ -148,7 +237,7 @@ impl<'a> Sink for MatchSink<'a> {
     type Folder = ListingFold<'a>;
 
     fn folder(&self) -> ListingFold<'a> {
-        ListingFold(self.inner.pack)
+        ListingFold(self.inner.folder())
     }
 
     fn consume(&mut self, (summary, lines): (Summary, Vec<MatchLine>)) {
@@ -156,8 +245,8 @@ impl<'a> Sink for MatchSink<'a> {
         (self.print)(lines);
     }
 
-    fn context(&mut self, input: u32, read: &dyn Fn(u64, usize) -> (Vec<String>, u64), eof: bool) {
-        self.inner.context(input, read, eof);
+    fn context(&mut self, input: u32, held: &dyn Surroundings, eof: bool) {
+        self.inner.context(input, held, eof);
     }
 
     fn progress(&self, bytes: u64) {

@@ -6,7 +6,9 @@
 //! - append: new bytes past the offset are read;
 //! - rotation by rename (logrotate `create`) and deletion then re-creation:
 //!   the path names another inode; the old handle is read to its end, then
-//!   the new file is read from its start;
+//!   the new file is read from its start; when the renamed file turns up in
+//!   a followed directory (`app.log.1`), it is the same file (device and
+//!   inode) and is read on from where its old name left off, not again;
 //! - `copytruncate`: the file is shorter than the offset; reading restarts at 0;
 //! - new files matching a glob or inside a directory: found by [`Follower::discover`];
 //! - partial lines: a line is handed on only when its newline arrives (or
@@ -16,6 +18,7 @@
 //! Memory is bounded: a partial line longer than [`MAX_PARTIAL`] is handed on
 //! as a line of its own, and each file is read in blocks.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -136,11 +139,34 @@ impl Tail {
     }
 }
 
+/// Where reading starts in the files that exist when following begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// At their start (`--from-start`, `--since`).
+    Start,
+    /// At their end: only what is appended.
+    End,
+    /// This many lines before their end (`tail -n N`).
+    LastLines(u64),
+}
+
+/// Where one generation of a file starts being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Begin {
+    At(StartAt),
+    /// At this offset: a file already read this far under another name.
+    Offset(u64),
+}
+
 /// Follows files named by paths, globs and directories.
 pub struct Follower {
     specs: Vec<Spec>,
     tails: Vec<Tail>,
-    from_start: bool,
+    start_at: StartAt,
+    /// Files (device, inode) whose generation under a followed name ended,
+    /// with the offset read to: met again under another name (renamed into
+    /// a followed directory), they are read on from there.
+    finished: HashMap<(u64, u64), u64>,
 }
 
 fn has_glob(arg: &str) -> bool {
@@ -149,9 +175,9 @@ fn has_glob(arg: &str) -> bool {
 
 impl Follower {
     /// Follows `args` (paths, globs, directories; not `-`). Files that exist
-    /// now are read from their end unless `from_start`; files that appear
-    /// later are read from their start. Nothing is opened until [`Follower::start`].
-    pub fn new(args: &[String], from_start: bool) -> Follower {
+    /// now are read from `start_at`; files that appear later are read from
+    /// their start. Nothing is opened until [`Follower::start`].
+    pub fn new(args: &[String], start_at: StartAt) -> Follower {
         let specs = args
             .iter()
             .map(|arg| {
@@ -167,7 +193,8 @@ impl Follower {
         Follower {
             specs,
             tails: Vec::new(),
-            from_start,
+            start_at,
+            finished: HashMap::new(),
         }
     }
 
@@ -220,23 +247,41 @@ impl Follower {
         }
         for id in 0..self.tails.len() {
             if self.tails[id].path.exists() {
-                let at_end = !self.from_start;
-                self.open(id, at_end, StartReason::Initial, sink);
+                self.open(id, Begin::At(self.start_at), StartReason::Initial, sink);
             }
         }
     }
 
     /// Adds files that now match a glob or sit in a followed directory; they
-    /// are read from their start.
+    /// are read from their start, unless they are a file already read under
+    /// another name (rotation by rename): then from where that left off.
     pub fn discover(&mut self, sink: &mut dyn FnMut(Event<'_>)) {
         for spec in self.specs.clone() {
             let Spec::Pattern(arg) = spec else { continue };
             for path in expand_pattern(&arg) {
-                if self.tails.iter().all(|t| t.path != path) {
-                    self.add(path);
-                    let id = self.tails.len() - 1;
-                    self.open(id, false, StartReason::Discovered, sink);
+                if self.tails.iter().any(|t| t.path == path) {
+                    continue;
                 }
+                let ident = std::fs::metadata(&path).map(|m| (m.dev(), m.ino()));
+                let from = match ident {
+                    // Still read under its old name, which will read it to its end.
+                    Ok(ident)
+                        if self
+                            .tails
+                            .iter()
+                            .any(|t| t.file.is_some() && t.ident == ident) =>
+                    {
+                        continue;
+                    }
+                    Ok(ident) => self
+                        .finished
+                        .get(&ident)
+                        .map_or(Begin::At(StartAt::Start), |&offset| Begin::Offset(offset)),
+                    Err(_) => Begin::At(StartAt::Start),
+                };
+                self.add(path);
+                let id = self.tails.len() - 1;
+                self.open(id, from, StartReason::Discovered, sink);
             }
         }
     }
@@ -257,12 +302,12 @@ impl Follower {
         });
     }
 
-    /// Opens tail `id` at its path; at the end of the last complete line if
-    /// `at_end`, else at 0. Returns whether it opened.
+    /// Opens tail `id` at its path, reading from `from` (the end: the end
+    /// of the last complete line). Returns whether it opened.
     fn open(
         &mut self,
         id: usize,
-        at_end: bool,
+        from: Begin,
         reason: StartReason,
         sink: &mut dyn FnMut(Event<'_>),
     ) -> bool {
@@ -284,10 +329,18 @@ impl Follower {
             }
         };
         tail.troubled = false;
-        let (offset, lines_before) = if at_end {
-            end_of_last_line(&file, meta.len())
-        } else {
-            (0, 0)
+        let (offset, lines_before) = match from {
+            Begin::At(StartAt::Start) => (0, 0),
+            Begin::At(StartAt::End) => end_of_last_line(&file, meta.len()),
+            Begin::At(StartAt::LastLines(n)) => {
+                let (end, _) = end_of_last_line(&file, meta.len());
+                let offset = last_lines_start(&file, end, n);
+                (offset, count_lines(&file, offset))
+            }
+            Begin::Offset(offset) => {
+                let offset = offset.min(meta.len());
+                (offset, count_lines(&file, offset))
+            }
         };
         let reason = if tail.started && reason != StartReason::Truncated {
             StartReason::Replaced
@@ -320,7 +373,10 @@ impl Follower {
     }
 
     fn poll_one(&mut self, id: usize, sink: &mut dyn FnMut(Event<'_>)) -> u64 {
-        if self.tails[id].file.is_none() && !self.open(id, false, StartReason::Discovered, sink) {
+        let from_start = Begin::At(StartAt::Start);
+        if self.tails[id].file.is_none()
+            && !self.open(id, from_start, StartReason::Discovered, sink)
+        {
             return 0;
         }
         let mut total = 0;
@@ -360,7 +416,8 @@ impl Follower {
             total += read;
             flush_tail(id, tail, sink);
             tail.file = None;
-            if !self.open(id, false, StartReason::Replaced, sink) {
+            self.finished.insert(tail.ident, tail.offset);
+            if !self.open(id, from_start, StartReason::Replaced, sink) {
                 break;
             }
         }
@@ -427,6 +484,34 @@ fn end_of_last_line(file: &File, len: u64) -> (u64, u64) {
         Err(_) => len,
     };
     (offset, count_lines(file, offset))
+}
+
+/// Where the last `n` lines before offset `end` (a line start) begin.
+fn last_lines_start(file: &File, end: u64, n: u64) -> u64 {
+    if n == 0 {
+        return end;
+    }
+    let mut buf = vec![0u8; READ_BLOCK];
+    let mut pos = end;
+    // The newline ending the line before `end` does not start a line of ours.
+    let mut newlines = 0u64;
+    while pos > 0 {
+        let from = pos.saturating_sub(buf.len() as u64);
+        let block = &mut buf[..(pos - from) as usize];
+        if file.read_exact_at(block, from).is_err() {
+            return pos;
+        }
+        for (i, &b) in block.iter().enumerate().rev() {
+            if b == b'\n' && from + i as u64 + 1 != end {
+                newlines += 1;
+                if newlines == n {
+                    return from + i as u64 + 1;
+                }
+            }
+        }
+        pos = from;
+    }
+    0
 }
 
 /// Newlines in the first `end` bytes of a file.
@@ -502,7 +587,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.log");
         std::fs::write(&path, "old 1\nold 2\npart").unwrap();
-        let mut f = Follower::new(&[path.display().to_string()], false);
+        let mut f = Follower::new(&[path.display().to_string()], StartAt::End);
         assert_eq!(collect(&mut f, false), ["start Initial 12 2"]);
         use std::io::Write;
         let mut w = std::fs::OpenOptions::new()

@@ -10,7 +10,8 @@ pub enum LogFormat {
     /// Detect from the first bytes of each file.
     Auto,
     /// Line-oriented text; platform wrappers (kubectl, CRI, Render, syslog,
-    /// Heroku, compose) are peeled per line.
+    /// Heroku, compose) are peeled per line. Aliases: kubectl, render, cri,
+    /// syslog, plain.
     #[value(
         alias = "kubectl",
         alias = "render",
@@ -20,14 +21,17 @@ pub enum LogFormat {
     )]
     Text,
     /// One JSON event per line: docker json-file, Datadog archives and API
-    /// NDJSON, structlog / python-json-logger.
+    /// NDJSON, structlog / python-json-logger. Aliases: ndjson, docker-json,
+    /// datadog-archive.
     #[value(alias = "ndjson", alias = "docker-json", alias = "datadog-archive")]
     Jsonl,
     /// A JSON document: Datadog Logs API (`{"data": [...]}`), a JSON array, or
-    /// Render `-o json` (objects back to back).
+    /// Render `-o json` (objects back to back). Aliases: datadog-json,
+    /// render-json.
     #[value(alias = "datadog-json", alias = "render-json")]
     Json,
-    /// Datadog Log Explorer CSV export (`Date,Host,Service,Content`).
+    /// Datadog Log Explorer CSV export (`Date,Host,Service,Content`). Alias:
+    /// datadog-csv.
     #[value(alias = "datadog-csv")]
     Csv,
 }

@@ -11,3 +11,4 @@ pub mod meta;
 pub mod peel;
 pub mod source;
 pub mod traceback;
+pub mod when;

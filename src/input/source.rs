@@ -208,10 +208,15 @@ pub(crate) fn open(input: &Input, map: bool) -> Result<Opened, String> {
     if meta.is_dir() {
         return Err("is a directory".into());
     }
+    if is_fifo(&meta) {
+        // A named pipe or process substitution (`<(kubectl logs x)`) the
+        // user named: read as a stream, which is what it is. Gzip is told
+        // by its magic when the stream is sniffed.
+        let file = File::open(path).map_err(|e| io_message(&e))?;
+        return Ok(Opened::Stream(Box::new(file)));
+    }
     if !meta.is_file() {
-        return Err(
-            "not a regular file (FIFO, socket or device); not read, to avoid blocking".into(),
-        );
+        return Err("not a regular file (socket or device); not read, to avoid blocking".into());
     }
     let mut file = File::open(path).map_err(|e| io_message(&e))?;
     let is_gzip = read_gzip_magic(&mut file).map_err(|e| io_message(&e))?;
@@ -234,6 +239,18 @@ pub(crate) fn open(input: &Input, map: bool) -> Result<Opened, String> {
         Ok(map) => Ok(Opened::Mapped(map)),
         Err(_) => Ok(Opened::Stream(Box::new(file))),
     }
+}
+
+/// Whether `meta` is a named pipe's.
+#[cfg(unix)]
+fn is_fifo(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_meta: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// Whether a file starts with the gzip magic; leaves it at its start again.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use crate::input::follow::{Event, Follower, LineSplitter, StartReason};
+use crate::input::follow::{Event, Follower, LineSplitter, StartAt, StartReason};
 use crate::input::source::io_message;
 
 use super::{STDIN, Session, Start};
@@ -17,8 +17,8 @@ use crate::report::live::LiveEvent;
 pub(crate) struct FollowConfig {
     /// Files, globs and directories (`-` for stdin).
     pub paths: Vec<String>,
-    /// Read what the files already hold first (default: start at their end).
-    pub from_start: bool,
+    /// Where reading starts in what the files already hold.
+    pub start_at: StartAt,
     /// Poll instead of using file-system notifications.
     pub poll: bool,
     /// How often files are checked even without notifications.
@@ -122,7 +122,7 @@ pub(crate) fn follow(
     let use_stdin = config.paths.iter().any(|p| p == "-");
     let files: Vec<String> = config.paths.iter().filter(|p| *p != "-").cloned().collect();
     let (tx, rx): (Sender<Wake>, Receiver<Wake>) = mpsc::channel();
-    let mut follower = Follower::new(&files, config.from_start);
+    let mut follower = Follower::new(&files, config.start_at);
     let _watcher = if config.poll || files.is_empty() {
         None
     } else {

@@ -18,7 +18,7 @@ use crate::engine::{Engine, Scan, match_line};
 use crate::input::format::{LogFormat, detect};
 use crate::report::live::{LiveEvent, StepName};
 use crate::rules::Severity;
-use crate::scan::{Block, Incremental, LineMatch, Target, lines_from};
+use crate::scan::{Block, Held, Incremental, LineMatch, Target};
 pub(crate) use follow::{FollowConfig, follow};
 use since::Replay;
 
@@ -174,16 +174,16 @@ impl<'e> Session<'e> {
             .push(engine.matcher(), format, data, eof, &mut |block: Block<
                 '_,
             >| {
-                let (held, base, eof) = (block.held, block.base, block.eof);
+                let held = Held {
+                    buf: block.held,
+                    base: block.base,
+                    eof: block.eof,
+                };
                 // Matches are folded first, so their own context is read now too.
                 for m in block.pieces.into_iter().flatten() {
                     self.handle_match(&mut summary, input, &path, m);
                 }
-                summary.read_context(
-                    input,
-                    &|from, count| lines_from(held, base, from, count, eof),
-                    eof,
-                );
+                summary.read_context(input, &held, engine.context_lines(), held.eof);
             });
         self.scan.summary = summary;
     }

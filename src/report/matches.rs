@@ -1,10 +1,12 @@
-//! Grep-like listing of rule matches (`scan --matches`): `path:line: [rule]
-//! text` lines for people, one JSON object per match for machines.
+//! Grep-like listing of matched lines (`scan --matches`): `path:line:
+//! [rule, rule] text` lines for people, one JSON object per line for
+//! machines; each line once, with every rule that matched it.
 
 use crate::analyze::model::MatchLine;
 
 use super::redact::redact;
 use super::text::Style;
+use super::untrusted::join_terminal;
 use super::view::MatchView;
 
 /// Renders matches, in the order given; `json`: one object per line.
@@ -31,7 +33,7 @@ fn line(m: &MatchView, style: Style) -> String {
         .map(|label| format!(" [{}]", label.terminal()))
         .unwrap_or_default();
     let location = format!("{}:{}:{origin}", m.path.terminal(), m.line);
-    let tag = format!("[{}]", m.rule.terminal());
+    let tag = format!("[{}]", join_terminal(&m.rules, ", "));
     let (location, tag) = if style.color {
         (
             format!("\x1b[35m{location}\x1b[0m"),

@@ -44,13 +44,19 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 
 fn redact_evidence(evidence: &mut Evidence) {
     evidence.text = redact(&evidence.text).into_owned();
-    for line in &mut evidence.traceback {
+    let quoted = evidence
+        .traceback
+        .iter_mut()
+        .chain(&mut evidence.before)
+        .chain(&mut evidence.after);
+    for line in quoted {
         *line = redact(line).into_owned();
     }
 }
 
 /// Masks secrets everywhere the report quotes log text.
 pub fn redact_report(report: &mut Report) {
+    report.verdict.text = redact(&report.verdict.text).into_owned();
     for cause in &mut report.root_causes {
         cause.evidence.iter_mut().for_each(redact_evidence);
         cause.explanation = redact(&cause.explanation).into_owned();

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use crate::analyze::{Report, RunStatus};
 use crate::rules::Severity;
 
-use super::untrusted::{Untrusted, join_terminal};
-use super::view::{EvidenceView, FindingView, ReportView, SequenceView};
+use super::untrusted::join_terminal;
+use super::view::{EvidenceView, ReportView, SequenceView};
 
 /// ANSI styling, off unless writing to a terminal that wants colour.
 #[derive(Debug, Clone, Copy)]
@@ -60,12 +60,23 @@ fn location(e: &EvidenceView) -> String {
     at
 }
 
-fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str) {
-    if !e.before.is_empty() {
-        let _ = writeln!(out, "{indent}{}", style.dim("lines before it:"));
-        for line in &e.before {
-            let _ = writeln!(out, "{indent}    {}", style.dim(&line.terminal()));
-        }
+/// Context lines carry a gutter mark, as grep's `-` separates them from matches.
+const GUTTER: &str = "┆ ";
+
+/// One piece of evidence; `context`: with the lines around it.
+fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str, context: bool) {
+    let none = Vec::new();
+    let (before, after) = if context {
+        (&e.before, &e.after)
+    } else {
+        (&none, &none)
+    };
+    for line in before {
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            style.dim(&format!("{GUTTER}{}", line.terminal()))
+        );
     }
     let _ = writeln!(
         out,
@@ -76,6 +87,13 @@ fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str
     for line in &e.traceback {
         let _ = writeln!(out, "{indent}    {}", style.dim(&line.terminal()));
     }
+    for line in after {
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            style.dim(&format!("{GUTTER}{}", line.terminal()))
+        );
+    }
 }
 
 /// Renders the full report.
@@ -85,12 +103,12 @@ pub fn render(report: &Report, style: Style) -> String {
 
 fn render_view(report: &ReportView, style: Style) -> String {
     let mut out = String::new();
-    if report.root_causes.is_empty() {
-        let _ = writeln!(out, "{}", style.bold("No root cause found."));
-        if let Some(note) = &report.verdict_note {
-            let _ = writeln!(out, "  {}", note.terminal());
-        }
-    }
+    let _ = writeln!(
+        out,
+        "{} {}\n",
+        style.bold("VERDICT"),
+        report.verdict.terminal()
+    );
     for (i, cause) in report.root_causes.iter().enumerate() {
         let heading = if i == 0 { "ROOT CAUSE" } else { "ALSO A CAUSE" };
         let _ = writeln!(
@@ -107,8 +125,9 @@ fn render_view(report: &ReportView, style: Style) -> String {
             let _ = writeln!(out, "  chain: {}", join_terminal(&cause.chain, " → "));
         }
         let _ = writeln!(out, "  evidence:");
-        for e in &cause.evidence {
-            write_evidence(&mut out, style, e, "    ");
+        // The first piece of evidence with its context; the others alone.
+        for (i, e) in cause.evidence.iter().enumerate() {
+            write_evidence(&mut out, style, e, "    ", i == 0);
         }
         if !cause.remediation.is_empty() {
             let _ = writeln!(
@@ -138,19 +157,9 @@ fn render_view(report: &ReportView, style: Style) -> String {
     for sequence in &report.sequences {
         write_sequence(&mut out, style, sequence);
     }
-    let shown: Vec<&Untrusted> = report
-        .root_causes
-        .iter()
-        .flat_map(|c| std::iter::once(&c.rule).chain(&c.symptoms))
-        .collect();
-    let others: Vec<&FindingView> = report
-        .findings
-        .iter()
-        .filter(|f| !shown.contains(&&f.rule))
-        .collect();
-    if !others.is_empty() {
+    if !report.others.is_empty() {
         let _ = writeln!(out, "{}", style.bold("OTHER FINDINGS"));
-        for f in others {
+        for f in &report.others {
             let _ = writeln!(
                 out,
                 "  [{}] {} ×{} ({})  {}:{}",
@@ -206,7 +215,23 @@ fn render_view(report: &ReportView, style: Style) -> String {
 }
 
 fn write_sequence(out: &mut String, style: Style, sequence: &SequenceView) {
+    // Completed runs say nothing new: one line of counts for all of them.
+    if sequence.completed_runs > 0 {
+        let steps = sequence.runs.first().map_or(0, |r| r.steps.len());
+        let _ = writeln!(
+            out,
+            "{} {}: {} of {} runs {} ({steps}/{steps})",
+            style.bold("SEQUENCE"),
+            sequence.title.terminal(),
+            sequence.completed_runs,
+            sequence.total_runs,
+            style.paint("32", "completed"),
+        );
+    }
     for (n, run) in sequence.runs.iter().enumerate() {
+        if run.status == RunStatus::Completed {
+            continue;
+        }
         let key = run
             .key
             .as_ref()
@@ -262,17 +287,20 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceView) {
                 "  no signature explains this stall; the lines after the last milestone:"
             );
             for e in &run.unexplained_stall {
-                write_evidence(out, style, e, "    ");
+                write_evidence(out, style, e, "    ", false);
             }
         }
     }
-    if sequence.total_runs > sequence.runs.len() as u64 {
+    let unfinished = sequence.total_runs.saturating_sub(sequence.completed_runs);
+    let shown = sequence
+        .runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Completed)
+        .count() as u64;
+    if unfinished > shown {
         let _ = writeln!(
             out,
-            "  … {} runs in all, {} completed; {} shown",
-            sequence.total_runs,
-            sequence.completed_runs,
-            sequence.runs.len()
+            "  … {unfinished} runs did not complete; the first {shown} are shown"
         );
     }
     out.push('\n');

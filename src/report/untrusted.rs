@@ -63,6 +63,42 @@ impl<'a> Untrusted<'a> {
         format!("{ticks}{pad}{text}{pad}{ticks}")
     }
 
+    /// Markdown running text in which the code the author marked with
+    /// backticks (a rule's fix: `` `pip install x` ``) stays code: text
+    /// between paired backticks becomes a code span ([`Self::code_span`]),
+    /// the rest is escaped ([`Self::markdown`]). With an unpaired backtick,
+    /// all of it is escaped.
+    pub fn markdown_with_code(&self) -> String {
+        if self.0.matches('`').count() % 2 == 1 {
+            return self.markdown();
+        }
+        let mut out = String::with_capacity(self.0.len() + 8);
+        for (i, part) in self.0.split('`').enumerate() {
+            match (i % 2 == 1, part.is_empty()) {
+                (true, true) => out.push_str("\\`\\`"),
+                (true, false) => out.push_str(&Untrusted::new(part).code_span()),
+                (false, _) => out.push_str(&sanitize::markdown(part)),
+            }
+        }
+        out
+    }
+
+    /// A reference for Markdown: a plain `http(s)` URL becomes an autolink
+    /// (`<https://…>`, which cannot carry other markup), anything else (a
+    /// runbook's title and section) running text.
+    pub fn markdown_link(&self) -> String {
+        let url = (self.0.starts_with("https://") || self.0.starts_with("http://"))
+            && !self
+                .0
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '`'));
+        if url && sanitize::terminal(&self.0) == self.0 {
+            format!("<{}>", self.0)
+        } else {
+            self.markdown()
+        }
+    }
+
     /// A code span for a GFM table cell: as [`Self::code_span`], with pipes
     /// escaped (GFM splits cells on them even inside code spans).
     pub fn table_code_span(&self) -> String {
@@ -172,6 +208,35 @@ mod tests {
         let back: String = serde_json::from_str(&json).expect("valid JSON");
         assert_eq!(back, HOSTILE);
         assert_no_controls(&format!("{text:?}"));
+    }
+
+    #[test]
+    fn marked_code_stays_code_and_the_rest_is_escaped() {
+        let fix = Untrusted::new("run `pip install x` then *restart* <b>");
+        assert_eq!(
+            fix.markdown_with_code(),
+            "run `pip install x` then \\*restart\\* &lt;b&gt;"
+        );
+        let unpaired = Untrusted::new("a ` b *c*");
+        assert_eq!(unpaired.markdown_with_code(), "a \\` b \\*c\\*");
+        assert_eq!(Untrusted::new("x `` y").markdown_with_code(), "x \\`\\` y");
+        assert_no_controls(&Untrusted::new(HOSTILE).markdown_with_code());
+    }
+
+    #[test]
+    fn only_plain_urls_become_links() {
+        let url = Untrusted::new("https://docs.python.org/3/library/sys_path_init.html");
+        assert_eq!(
+            url.markdown_link(),
+            "<https://docs.python.org/3/library/sys_path_init.html>"
+        );
+        let runbook = Untrusted::new("Runbook, \"Issue 2: *Imports*\"");
+        assert_eq!(
+            runbook.markdown_link(),
+            "Runbook, \"Issue 2: \\*Imports\\*\""
+        );
+        let sneaky = Untrusted::new("https://x.test/a>[b](javascript:1)");
+        assert!(!sneaky.markdown_link().starts_with('<'));
     }
 
     #[test]

@@ -50,8 +50,11 @@ pub struct EvidenceView<'a> {
     /// How reports name the stream (`pod/container`, `service@host`).
     pub origin: Option<Untrusted<'static>>,
     pub traceback: Vec<Untrusted<'a>>,
-    /// For a process end nothing explains: the lines of its stream before it.
+    /// The lines before it (context, or for a process end nothing
+    /// explains, the lines of its stream).
     pub before: Vec<Untrusted<'a>>,
+    /// The context lines after it.
+    pub after: Vec<Untrusted<'a>>,
 }
 
 impl<'a> EvidenceView<'a> {
@@ -64,6 +67,7 @@ impl<'a> EvidenceView<'a> {
             origin: origin_label(&e.origin),
             traceback: all(&e.traceback),
             before: all(&e.before),
+            after: all(&e.after),
         }
     }
 
@@ -195,7 +199,6 @@ impl<'a> SequenceView<'a> {
 pub struct UnrecognisedView<'a> {
     pub template: Untrusted<'a>,
     pub count: u64,
-    pub first: LocationView<'a>,
     pub example: EvidenceView<'a>,
 }
 
@@ -204,7 +207,6 @@ impl<'a> UnrecognisedView<'a> {
         UnrecognisedView {
             template: (&u.template).into(),
             count: u.count,
-            first: LocationView::of(&u.first),
             example: EvidenceView::of(&u.example),
         }
     }
@@ -237,10 +239,47 @@ pub struct StatsView {
     pub rules: usize,
 }
 
+/// The lines (path, first, last) a piece of evidence quotes as part of its
+/// event: its own and its traceback's (context lines are only context: a
+/// finding among them is still listed).
+fn shown_lines(e: &Evidence) -> (&str, u64, u64) {
+    let back = e.traceback.len().saturating_sub(1) as u64;
+    (&e.path, e.line.saturating_sub(back), e.line)
+}
+
+/// Whether a finding adds nothing below the causes: it is one, or one's
+/// symptom, or every line it quotes is part of an event a cause quotes (a
+/// traceback's first line, say), so repeating it would only lengthen the
+/// report.
+fn shown_under_causes(report: &Report, f: &Finding) -> bool {
+    let named = report
+        .root_causes
+        .iter()
+        .any(|c| c.rule == f.rule || c.symptoms.contains(&f.rule));
+    let spans: Vec<(&str, u64, u64)> = report
+        .root_causes
+        .iter()
+        .flat_map(|c| &c.evidence)
+        .map(shown_lines)
+        .collect();
+    let quoted = !f.evidence.is_empty()
+        && f.evidence.iter().all(|e| {
+            spans
+                .iter()
+                .any(|&(path, first, last)| path == e.path && (first..=last).contains(&e.line))
+        });
+    named || quoted
+}
+
 /// The whole report.
 pub struct ReportView<'a> {
+    /// The report's first line.
+    pub verdict: Untrusted<'a>,
     pub root_causes: Vec<CauseView<'a>>,
     pub findings: Vec<FindingView<'a>>,
+    /// The findings not shown under a cause (neither one, nor a symptom,
+    /// nor quoted in a cause's evidence).
+    pub others: Vec<FindingView<'a>>,
     pub sequences: Vec<SequenceView<'a>>,
     pub verdict_note: Option<Untrusted<'a>>,
     pub unrecognised: Vec<UnrecognisedView<'a>>,
@@ -253,8 +292,15 @@ impl<'a> ReportView<'a> {
     pub fn of(report: &'a Report) -> Self {
         let s = &report.stats;
         ReportView {
+            verdict: (&report.verdict.text).into(),
             root_causes: report.root_causes.iter().map(CauseView::of).collect(),
             findings: report.findings.iter().map(FindingView::of).collect(),
+            others: report
+                .findings
+                .iter()
+                .filter(|f| !shown_under_causes(report, f))
+                .map(FindingView::of)
+                .collect(),
             sequences: report.sequences.iter().map(SequenceView::of).collect(),
             verdict_note: report.verdict_note.as_ref().map(Untrusted::from),
             unrecognised: report
@@ -279,6 +325,8 @@ pub struct MatchView<'a> {
     pub path: Untrusted<'a>,
     pub line: u64,
     pub rule: Untrusted<'a>,
+    /// Every rule that matched the line, most severe first.
+    pub rules: Vec<Untrusted<'a>>,
     pub severity: Severity,
     pub text: Untrusted<'a>,
     pub origin: Option<Untrusted<'static>>,
@@ -292,6 +340,7 @@ impl<'a> MatchView<'a> {
             path: (&m.path).into(),
             line: m.line,
             rule: (&m.rule).into(),
+            rules: m.rules.iter().map(|r| Untrusted::from(&r.rule)).collect(),
             severity: m.severity,
             text: if redact {
                 text.map(super::redact::redact)
@@ -300,5 +349,52 @@ impl<'a> MatchView<'a> {
             },
             origin: origin_label(&m.origin),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, Options};
+
+    const LOG: &[u8] = b"INFO start\nTraceback (most recent call last):\n  File \"/app/main.py\", line 3, in <module>\n    run()\nKeyError: 'DATABASE_URL'\nINFO after\n";
+
+    fn report() -> Report {
+        let engine = Engine::with_default_rules(Options::default())
+            .unwrap_or_else(|_| panic!("the embedded pack loads"));
+        engine.report(&engine.scan_bytes("app.log", LOG))
+    }
+
+    fn others(report: &Report) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| !shown_under_causes(report, f))
+            .map(|f| f.rule.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_finding_inside_a_cause_s_traceback_is_not_repeated() {
+        let mut report = report();
+        assert_eq!(report.root_causes[0].rule, "python.env-var-keyerror");
+        // Not linked as a symptom, its line (the traceback's first) is
+        // still shown under the cause.
+        report.root_causes[0].symptoms.clear();
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.rule == "python.unhandled-exception")
+        );
+        assert!(others(&report).is_empty(), "{:?}", others(&report));
+        // Moved past the cause's event, it is listed.
+        let finding = report
+            .findings
+            .iter_mut()
+            .find(|f| f.rule == "python.unhandled-exception")
+            .unwrap_or_else(|| unreachable!());
+        finding.evidence[0].line = 6;
+        assert_eq!(others(&report), ["python.unhandled-exception"]);
     }
 }

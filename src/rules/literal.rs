@@ -254,6 +254,16 @@ fn cover(hir: &Hir) -> Option<Vec<Needle>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_rule_authors_guide_states_the_threshold_lint_uses() {
+        let guide = include_str!("../../rules/README.md");
+        let stated = format!("a required literal of at least {MIN_NEEDLE_LEN} characters");
+        assert!(
+            guide.contains(&stated),
+            "rules/README.md must say: {stated}"
+        );
+    }
+
     fn needles(pattern: &str) -> Option<Vec<String>> {
         let hir = regex_syntax::parse(pattern).ok()?;
         required_needles(&hir).map(|v| {

@@ -10,11 +10,12 @@ use regex::{Regex, RegexBuilder};
 use serde_saphyr::{Location, Spanned};
 
 use super::diagnostic::{Diagnostic, SourceText};
-use super::literal::required_needles;
+use super::literal::{MIN_NEEDLE_LEN, required_needles};
 use super::model::{
     CLASSES, Example, Examples, Milestone, Origin, Pattern, Rule, RulePack, Sequence, Severity,
 };
 use super::schema::{ExamplesSpec, RuleFile, RuleSpec, SequenceSpec};
+use super::spelling::closest;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
@@ -346,14 +347,22 @@ fn compile_rule(
     let before = errors.len();
     check_id(&spec.id, source, errors);
     let severity = spec.severity.value.parse::<Severity>().map_err(|message| {
-        errors.push(Diagnostic::error(
+        let mut diagnostic = Diagnostic::error(
             "unknown-severity",
             source,
             spec.severity.referenced,
             message,
-        ));
+        );
+        if let Some(close) = closest(&spec.severity.value, Severity::NAMES) {
+            diagnostic = diagnostic.with_hint(format!("did you mean `{close}`?"));
+        }
+        errors.push(diagnostic);
     });
     if !CLASSES.contains(&spec.class.value.as_str()) {
+        let hint = match closest(&spec.class.value, CLASSES.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`? (classes: see rules/README.md)"),
+            None => format!("classes (see rules/README.md): {}", CLASSES.join(", ")),
+        };
         errors.push(
             Diagnostic::error(
                 "unknown-class",
@@ -361,10 +370,7 @@ fn compile_rule(
                 spec.class.referenced,
                 format!("unknown class `{}`", spec.class.value),
             )
-            .with_hint(format!(
-                "classes (see rules/README.md): {}",
-                CLASSES.join(", ")
-            )),
+            .with_hint(hint),
         );
     }
     if spec.patterns.is_empty() {
@@ -567,7 +573,7 @@ fn compile_patterns(
                 let needles = required_needles(&hir);
                 if needles.is_none() {
                     warnings.push(
-                        Diagnostic::warning("slow-pattern", source, spec.referenced, "no literal of 3+ characters is required by this pattern: every line must be checked")
+                        Diagnostic::warning("slow-pattern", source, spec.referenced, format!("no literal of {MIN_NEEDLE_LEN}+ characters is required by this pattern: every line must be checked"))
                             .with_hint("make the pattern require a distinctive literal (e.g. the exception name) so the prefilter can skip most lines"),
                     );
                 }

@@ -11,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod schema;
 pub mod selftest;
+pub(crate) mod spelling;
 pub(crate) mod suggest;
 
 pub use diagnostic::Diagnostic;

@@ -4,6 +4,7 @@
 //! thread count because each chunk reports chunk-local line numbers that are
 //! rebased afterwards, and look-back (tracebacks) reads the shared buffer.
 
+pub mod around;
 pub mod matcher;
 
 use std::collections::VecDeque;
@@ -17,6 +18,7 @@ use crate::input::format::LogFormat;
 use crate::input::meta::{Meta, Origin, find_level, find_timestamp, leading_timestamp};
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
+pub(crate) use around::{Held, Surroundings};
 use matcher::add_unrecognised;
 pub use matcher::{CandidateCache, Matcher, Target};
 
@@ -354,33 +356,6 @@ pub(crate) fn scan_reader(
     }
 }
 
-/// Up to `count` lines starting at byte `from` of `held` (which starts at
-/// file offset `base`), wrappers removed and long lines clipped: what a
-/// report shows after a stall. Returns the lines and the offset after them.
-pub(crate) fn lines_from(
-    held: &[u8],
-    base: u64,
-    from: u64,
-    count: usize,
-    eof: bool,
-) -> (Vec<String>, u64) {
-    let mut lines = Vec::new();
-    let Some(mut pos) = from.checked_sub(base).and_then(|p| usize::try_from(p).ok()) else {
-        return (lines, from);
-    };
-    while lines.len() < count && pos < held.len() {
-        let line_end = match memchr::memchr(b'\n', &held[pos..]) {
-            Some(newline) => pos + newline,
-            None if eof => held.len(),
-            None => break, // an unfinished line: wait for more input
-        };
-        let text = String::from_utf8_lossy(trim_cr(&held[pos..line_end]));
-        lines.push(clip::evidence(peel::message(&text), 0..0));
-        pos = (line_end + 1).min(held.len());
-    }
-    (lines, base + pos as u64)
-}
-
 /// Scans document records (already in chronological order). A match's
 /// `end` is the offset of the record after it, where stall context starts.
 pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMatch> {
@@ -493,7 +468,7 @@ fn line_at(buf: &[u8], start: usize, limit: usize) -> usize {
     memchr::memchr(b'\n', &buf[start..limit]).map_or(limit, |i| start + i)
 }
 
-fn trim_cr(line: &[u8]) -> &[u8] {
+pub(crate) fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
