@@ -151,13 +151,17 @@ fn scan_matches(path: &Path, extra: &[&str]) -> BTreeSet<(String, usize, String)
         .expect("faultline runs");
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| {
+        .flat_map(|l| {
+            // One line per matched line, listing every rule that matched it.
             let v: Value = serde_json::from_str(l).expect("jsonl");
-            (
-                file_name(v["path"].as_str().expect("path")),
-                v["line"].as_u64().expect("line") as usize,
-                v["rule"].as_str().expect("rule").to_string(),
-            )
+            let file = file_name(v["path"].as_str().expect("path"));
+            let line = v["line"].as_u64().expect("line") as usize;
+            v["rules"]
+                .as_array()
+                .expect("rules")
+                .iter()
+                .map(|r| (file.clone(), line, r["rule"].as_str().expect("rule").to_string()))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
