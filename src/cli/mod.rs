@@ -1,6 +1,8 @@
 //! Command-line interface: clap definitions and one module per subcommand.
 //! `main` stays thin: parse, run, turn the outcome into an exit code.
 
+pub mod merge;
+mod partial;
 pub mod rules;
 pub mod scan;
 pub mod tail;
@@ -35,6 +37,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Follow growing, rotating logs (or stdin): findings and startup progress as they happen.
     Tail(tail::TailArgs),
+    /// Merge partials (`scan --partial`) into the report one scan of all their inputs gives.
+    Merge(merge::MergeArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -107,5 +111,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 //! `faultline scan`: archived logs in, root-cause report (or matches) out.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{ColorChoice, RuleArgs, exit};
 use crate::analyze::model::MatchLine;
-use crate::analyze::{ProblemKind, Report};
+use crate::analyze::{InputProblem, ProblemKind, Report};
+use crate::distributed::{ByteRange, Shard};
 use crate::engine::{Engine, MmapChoice, Options};
 use crate::input::format::LogFormat;
 use crate::report;
@@ -90,6 +92,20 @@ pub struct ScanArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write a partial (the mergeable summary, for `faultline merge`) to OUT instead of a report (`-`: stdout; `.gz`: compressed).
+    #[arg(long, value_name = "OUT", conflicts_with = "matches")]
+    pub partial: Option<PathBuf>,
+    /// Scan only shard I of N (0-based) of the inputs: whole files, picked by a stable hash of the path.
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "partial",
+        conflicts_with = "range"
+    )]
+    pub shard: Option<Shard>,
+    /// Scan only the lines of the one file named that start in bytes START to END (END exclusive; `START-`: to the end).
+    #[arg(long, value_name = "START-END", requires = "partial")]
+    pub range: Option<ByteRange>,
 }
 
 /// A byte-counting progress bar on stderr, shown only for scans that take
@@ -147,6 +163,9 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             chunk_size: args.chunk_size,
         },
     );
+    if let Some(out) = &args.partial {
+        return super::partial::write(&engine, args, out);
+    }
     let style = Style {
         color: args.color.enabled(),
     };
@@ -186,7 +205,13 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     if closed || stdout.flush().is_err() {
         return ExitCode::from(exit::ERROR); // closed pipe: nothing more to say
     }
-    for problem in report.problems.iter().map(ProblemView::of) {
+    print_problems(&report.problems);
+    exit_code(&report, args.fail_on)
+}
+
+/// Prints input problems to stderr, one a line.
+pub(crate) fn print_problems(problems: &[InputProblem]) {
+    for problem in problems.iter().map(ProblemView::of) {
         eprintln!(
             "faultline: {}: {}: {}",
             problem.kind.as_str(),
@@ -194,7 +219,6 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             problem.message.terminal()
         );
     }
-    exit_code(&report, args.fail_on)
 }
 
 /// The exit code contract: 2 on input errors, else 1 on findings at or above the threshold.
@@ -208,7 +232,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> ExitCode {
     }
 }
 
-fn render_report(report: &Report, format: OutputFormat, style: Style) -> String {
+pub(crate) fn render_report(report: &Report, format: OutputFormat, style: Style) -> String {
     match format {
         OutputFormat::Text => report::text::render(report, style),
         OutputFormat::Json => report::json(report) + "\n",

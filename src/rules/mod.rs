@@ -4,6 +4,7 @@
 
 pub(crate) mod breadth;
 pub mod diagnostic;
+mod fingerprint;
 pub(crate) mod listing;
 pub mod literal;
 pub mod load;
