@@ -92,7 +92,10 @@ fn a_missing_shard_exits_two_and_every_format_names_it() {
         assert_eq!(merged.status.code(), Some(2), "{format}");
         let stdout = String::from_utf8_lossy(&merged.stdout);
         assert!(stdout.contains("shard 1/3"), "{format}: {stdout}");
-        assert!(stdout.contains("--shard 1/3"), "{format} says how to fill it");
+        assert!(
+            stdout.contains("--shard 1/3"),
+            "{format} says how to fill it"
+        );
     }
     merge(&[&a, &c], &[])
         .stderr
@@ -180,7 +183,9 @@ fn splits_that_cannot_work_are_usage_errors() {
 #[test]
 fn an_empty_shard_is_written_and_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let outs: Vec<_> = (0..8).map(|i| dir.path().join(format!("{i}.json"))).collect();
+    let outs: Vec<_> = (0..8)
+        .map(|i| dir.path().join(format!("{i}.json")))
+        .collect();
     let mut empty = 0;
     for (i, out) in outs.iter().enumerate() {
         let output = faultline()

@@ -178,7 +178,9 @@ fn a_missing_shard_and_an_uncovered_range_are_errors_that_name_them() {
     let file = &paths[..1];
     let range = |start, end| Share::Range(ByteRange { start, end });
     let partials = vec![
-        ENGINE.scan_partial(file, range(0, Some(100))).expect("scan"),
+        ENGINE
+            .scan_partial(file, range(0, Some(100)))
+            .expect("scan"),
         ENGINE.scan_partial(file, range(250, None)).expect("scan"),
         ENGINE.scan_partial(file, range(250, None)).expect("scan"),
     ];
@@ -211,7 +213,11 @@ fn a_partial_of_another_release_or_pack_is_refused() {
     other.header.pack = "fnv1a64:0000000000000000".into();
     other.source = "other.partial".into();
     let refused = ENGINE.merge(vec![other]).expect_err("another pack");
-    assert!(refused.to_string().starts_with("other.partial: made with another rule pack"));
+    assert!(
+        refused
+            .to_string()
+            .starts_with("other.partial: made with another rule pack")
+    );
 
     let not_one = Partial::parse("x.json", b"{\"root_causes\": []}").expect_err("a report");
     assert!(not_one.to_string().contains("not a faultline partial"));
