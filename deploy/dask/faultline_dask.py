@@ -136,7 +136,15 @@ def main(argv=None):
                           key="faultline-scan-%d-%s" % (i, os.getpid()), pure=False)
             for i, (share, _) in enumerate(tasks)
         ]
-        results = client.gather(futures)
+        results = []
+        for (_, label), future in zip(tasks, futures):
+            # A task that failed leaves no partial: the merge names the
+            # shard or bytes it was to cover, and exits 2.
+            try:
+                results.append(future.result())
+            except Exception as error:  # the task's own error, raised here
+                sys.stderr.write("faultline-dask: %s failed: %s\n" % (label, error))
+                results.append(None)
         mapped = time.monotonic() - started
     finally:
         client.close()
@@ -147,6 +155,8 @@ def main(argv=None):
     os.makedirs(keep, exist_ok=True)
     files = []
     for i, ((_, label), result) in enumerate(zip(tasks, results)):
+        if result is None:
+            continue
         path = os.path.join(keep, "partial-%04d.json.gz" % i)
         with open(path, "wb") as f:
             f.write(result["partial"])
@@ -156,6 +166,9 @@ def main(argv=None):
                          % (label, result["pid"], result["worker"], result["exit"],
                             result["seconds"], len(result["partial"])))
 
+    if not files:
+        sys.stderr.write("faultline-dask: every task failed; nothing to merge\n")
+        return 2
     merge_started = time.monotonic()
     command = [args.faultline, "merge", "--format", args.format, *rule_args, "--", *files]
     if args.output:
