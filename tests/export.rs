@@ -160,7 +160,13 @@ fn scan_matches(path: &Path, extra: &[&str]) -> BTreeSet<(String, usize, String)
                 .as_array()
                 .expect("rules")
                 .iter()
-                .map(|r| (file.clone(), line, r["rule"].as_str().expect("rule").to_string()))
+                .map(|r| {
+                    (
+                        file.clone(),
+                        line,
+                        r["rule"].as_str().expect("rule").to_string(),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
         .collect()

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Normalised log level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -69,7 +69,7 @@ impl Stamp {
 }
 
 /// Where a line came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Origin {
     /// The service (compose service, Heroku dyno, Datadog or syslog service).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -82,6 +82,7 @@ pub(crate) struct Totals {
 /// (in line order, line numbers final) into a value on the worker thread,
 /// and `consume` receives those values in input order, with the chunk's
 /// size in bytes. Memory is bounded by the window, not by the buffer.
+#[cfg(test)]
 pub(crate) fn scan_buffer<T: Send>(
     matcher: &Matcher,
     buf: &[u8],
@@ -90,9 +91,38 @@ pub(crate) fn scan_buffer<T: Send>(
     fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
     consume: &mut dyn FnMut(T, u64),
 ) -> Totals {
-    let chunks = chunk_bounds(buf, 0..buf.len(), options.chunk_size);
+    let whole = Region {
+        bytes: 0..buf.len(),
+        lines_before: 0,
+    };
+    scan_region(matcher, buf, whole, format, options, fold, consume)
+}
+
+/// A line-aligned part of a buffer to scan: its bytes, and how many lines
+/// come before them (so that line numbers are the whole buffer's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub bytes: std::ops::Range<usize>,
+    pub lines_before: u64,
+}
+
+/// [`scan_buffer`] over one region of the buffer only. Look-back
+/// (tracebacks, inherited timestamps, the lines before an outcome) still
+/// reads before the region and continuation joins read past it, so every
+/// line of the region matches exactly as in a scan of the whole buffer.
+/// The totals are the region's own.
+pub(crate) fn scan_region<T: Send>(
+    matcher: &Matcher,
+    buf: &[u8],
+    region: Region,
+    format: LogFormat,
+    options: ScanOptions,
+    fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
+    consume: &mut dyn FnMut(T, u64),
+) -> Totals {
+    let chunks = chunk_bounds(buf, region.bytes.clone(), options.chunk_size);
     let window = window();
-    let mut lines = 0u64;
+    let mut lines = region.lines_before;
     for group in chunks.chunks(window) {
         let scanned: Vec<(Vec<LineMatch>, u64)> = group
             .par_iter()
@@ -112,12 +142,13 @@ pub(crate) fn scan_buffer<T: Send>(
             consume(value, range.len() as u64);
         }
     }
-    if buf.last().is_some_and(|&b| b != b'\n') {
+    let (start, end) = (region.bytes.start, region.bytes.end);
+    if end == buf.len() && end > start && buf[end - 1] != b'\n' {
         lines += 1;
     }
     Totals {
-        lines,
-        bytes: buf.len() as u64,
+        lines: lines - region.lines_before,
+        bytes: (end - start) as u64,
     }
 }
 
