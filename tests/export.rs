@@ -797,3 +797,33 @@ fn duckdb_export_keeps_rust_unicode_semantics() {
     }
     assert_eq!(found, expected);
 }
+
+#[test]
+fn duckdb_export_reads_a_field_of_json_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lines = [
+        r#"{"msg": "worker booting", "level": "info"}"#,
+        r#"{"msg": "[ReputationEngine] Supabase unavailable: Connection timeout", "level": "error"}"#,
+        r#"{"msg": "psycopg2.errors.UndefinedColumn: column \"available_credits\" does not exist"}"#,
+        "not json at all",
+        r#"{"level": "error"}"#,
+        r#"{"msg": "INFO:__main__:⚠️ Could not register with Governance (degraded mode)"}"#,
+    ];
+    let log = write_temp(&dir, "events.jsonl", &(lines.join("\n") + "\n"));
+    let exported = export(&["--to", "duckdb", "--field", "msg"]);
+    assert!(exported.text.contains("Reads the field `msg`"));
+    let sql = write_temp(&dir, "faultline.sql", &exported.text);
+    let Some(found) = duckdb_matches(&sql, log.to_str().expect("path")) else {
+        return;
+    };
+    let expected: BTreeSet<_> = scan_matches(&log, &["--input-format", "jsonl"])
+        .into_iter()
+        .filter(|(_, _, rule)| !exported.inexact.contains(rule))
+        .collect();
+    // The decoded message (`\"` is a quote) is what both match.
+    assert!(
+        expected.iter().any(|(_, l, r)| *l == 3 && r == "database.column-missing"),
+        "{expected:?}"
+    );
+    assert_eq!(found, expected);
+}
