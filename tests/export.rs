@@ -822,7 +822,9 @@ fn duckdb_export_reads_a_field_of_json_lines() {
         .collect();
     // The decoded message (`\"` is a quote) is what both match.
     assert!(
-        expected.iter().any(|(_, l, r)| *l == 3 && r == "database.column-missing"),
+        expected
+            .iter()
+            .any(|(_, l, r)| *l == 3 && r == "database.column-missing"),
         "{expected:?}"
     );
     assert_eq!(found, expected);
