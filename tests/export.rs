@@ -32,12 +32,15 @@ fn engines(mode: &str, args: &[&str], stdin: &str) -> Option<String> {
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3 runs");
-    child
+    // The script exits before reading its input when DuckDB is missing.
+    if let Err(e) = child
         .stdin
         .take()
         .expect("stdin")
         .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     let out = child.wait_with_output().expect("python3 finishes");
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(3) {
@@ -802,5 +805,37 @@ fn duckdb_export_keeps_rust_unicode_semantics() {
             "scan matches line {line}: {expected:?}"
         );
     }
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn duckdb_export_reads_a_field_of_json_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lines = [
+        r#"{"msg": "worker booting", "level": "info"}"#,
+        r#"{"msg": "[ReputationEngine] Supabase unavailable: Connection timeout", "level": "error"}"#,
+        r#"{"msg": "psycopg2.errors.UndefinedColumn: column \"available_credits\" does not exist"}"#,
+        "not json at all",
+        r#"{"level": "error"}"#,
+        r#"{"msg": "INFO:__main__:⚠️ Could not register with Governance (degraded mode)"}"#,
+    ];
+    let log = write_temp(&dir, "events.jsonl", &(lines.join("\n") + "\n"));
+    let exported = export(&["--to", "duckdb", "--field", "msg"]);
+    assert!(exported.text.contains("Reads the field `msg`"));
+    let sql = write_temp(&dir, "faultline.sql", &exported.text);
+    let Some(found) = duckdb_matches(&sql, log.to_str().expect("path")) else {
+        return;
+    };
+    let expected: BTreeSet<_> = scan_matches(&log, &["--input-format", "jsonl"])
+        .into_iter()
+        .filter(|(_, _, rule)| !exported.inexact.contains(rule))
+        .collect();
+    // The decoded message (`\"` is a quote) is what both match.
+    assert!(
+        expected
+            .iter()
+            .any(|(_, l, r)| *l == 3 && r == "database.column-missing"),
+        "{expected:?}"
+    );
     assert_eq!(found, expected);
 }
