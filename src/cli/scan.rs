@@ -28,6 +28,8 @@ pub enum OutputFormat {
     Jsonl,
     /// The report as Markdown for an incident ticket.
     Markdown,
+    /// The report as one self-contained HTML page (timeline included).
+    Html,
 }
 
 /// Severity threshold for exit code 1.
@@ -213,6 +215,7 @@ fn render_report(report: &Report, format: OutputFormat, style: Style) -> String 
         OutputFormat::Text => report::text::render(report, style),
         OutputFormat::Json => report::json(report) + "\n",
         OutputFormat::Markdown => report::markdown::render(report),
+        OutputFormat::Html => report::html::render(report),
         OutputFormat::Jsonl => report.findings.iter().map(report::json_line).collect(),
     }
 }

@@ -4,6 +4,7 @@
 //! only as [`untrusted::Untrusted`] (through [`view`]), the JSON renderers
 //! through serde and [`sanitize::json`], so nothing reaches a terminal raw.
 
+pub mod html;
 pub mod live;
 pub mod markdown;
 pub mod matches;

@@ -47,6 +47,9 @@ pub struct EvidenceView<'a> {
     pub line: u64,
     pub text: Untrusted<'a>,
     pub timestamp: Option<Untrusted<'a>>,
+    /// The timestamp as nanoseconds since the epoch, when it is a full
+    /// RFC 3339 time (year-less stamps are not): where a timeline puts it.
+    pub nanos: Option<i128>,
     /// How reports name the stream (`pod/container`, `service@host`).
     pub origin: Option<Untrusted<'static>>,
     pub traceback: Vec<Untrusted<'a>>,
@@ -61,6 +64,11 @@ impl<'a> EvidenceView<'a> {
             line: e.line,
             text: (&e.text).into(),
             timestamp: e.timestamp.as_ref().map(Untrusted::from),
+            nanos: e
+                .timestamp
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_nanosecond()),
             origin: origin_label(&e.origin),
             traceback: all(&e.traceback),
             before: all(&e.before),
@@ -80,6 +88,8 @@ pub struct FindingView<'a> {
     pub severity: Severity,
     pub count: u64,
     pub first: LocationView<'a>,
+    pub last: LocationView<'a>,
+    pub first_seen: Option<Untrusted<'a>>,
     pub evidence: Vec<EvidenceView<'a>>,
 }
 
@@ -92,6 +102,8 @@ impl<'a> FindingView<'a> {
             severity: f.severity,
             count: f.count,
             first: LocationView::of(&f.first),
+            last: LocationView::of(&f.last),
+            first_seen: f.first_seen.as_ref().map(Untrusted::from),
             evidence: EvidenceView::all(&f.evidence),
         }
     }
