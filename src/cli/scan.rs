@@ -134,6 +134,10 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             .num_threads(threads.max(1))
             .build_global();
     }
+    if args.matches && args.format == OutputFormat::Html {
+        eprintln!("faultline: --matches prints lines: use --format text, json or jsonl with it");
+        return ExitCode::from(exit::ERROR);
+    }
     let loaded = match args.rules.load() {
         Ok(loaded) => loaded,
         Err(code) => return code,

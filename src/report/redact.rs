@@ -44,7 +44,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 
 fn redact_evidence(evidence: &mut Evidence) {
     evidence.text = redact(&evidence.text).into_owned();
-    for line in &mut evidence.traceback {
+    for line in evidence.traceback.iter_mut().chain(&mut evidence.before) {
         *line = redact(line).into_owned();
     }
 }
@@ -122,6 +122,22 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn masks_the_traceback_and_the_lines_before_an_outcome() {
+        let mut evidence = Evidence {
+            path: "app.log".into(),
+            line: 3,
+            text: "exited with code 1".into(),
+            timestamp: None,
+            origin: Default::default(),
+            traceback: vec!["url=redis://:hunter2@redis:6379".into()],
+            before: vec!["DB_PASSWORD=pw1234".into()],
+        };
+        redact_evidence(&mut evidence);
+        assert_eq!(evidence.traceback, ["url=redis://:****@redis:6379"]);
+        assert_eq!(evidence.before, ["DB_PASSWORD=****"]);
     }
 
     #[test]

@@ -382,10 +382,10 @@ pub(super) fn svg(out: &mut String, t: &Timeline) {
         Axis::Time { .. } => "time",
         Axis::Order => "order",
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<svg id=\"timeline\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"Timeline\" \
-         data-axis=\"{axis}\" data-start=\"{}\" data-end=\"{}\">\n",
+         data-axis=\"{axis}\" data-start=\"{}\" data-end=\"{}\">",
         start / 1_000_000,
         end / 1_000_000
     );
@@ -502,4 +502,30 @@ fn mark(out: &mut String, m: &Mark) {
         Kind::Unrecognised => format!("<path d=\"M{x:.1} {} l6 11 h-12 z\"/>", y - 6.0),
     };
     let _ = writeln!(out, "{shape}</a>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unstamped_line_takes_the_time_of_the_stamped_line_before_it_in_its_input() {
+        let (a, b) = (Untrusted::new("a.log"), Untrusted::new("b.log"));
+        let stamped = [(Some(10), &a, 2), (Some(20), &a, 5), (Some(99), &b, 1)];
+        assert_eq!(inherit((None, &a, 6), &stamped), (Some(20), &a, 6));
+        assert_eq!(inherit((None, &a, 3), &stamped), (Some(10), &a, 3));
+        // Before the first stamped line: the one after it.
+        assert_eq!(inherit((None, &a, 1), &stamped), (Some(10), &a, 1));
+        // Its own stamp wins; an input with none stays unstamped.
+        assert_eq!(inherit((Some(5), &a, 6), &stamped), (Some(5), &a, 6));
+        let c = Untrusted::new("c.log");
+        assert_eq!(inherit((None, &c, 1), &stamped), (None, &c, 1));
+    }
+
+    #[test]
+    fn long_lane_names_keep_their_end() {
+        let name = Untrusted::new("fixtures/oom-crashloop/kubectl-describe-pod.txt");
+        assert_eq!(clip(&name, 20), "…tl-describe-pod.txt");
+        assert_eq!(clip(&Untrusted::new("web-1/<app>"), 20), "web-1/&lt;app&gt;");
+    }
 }
