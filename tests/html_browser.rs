@@ -229,6 +229,18 @@ fn the_timeline_shows_one_lane_per_stream_and_every_mark_of_the_json_report() {
         );
         assert_eq!(count(&dom, "<g class=\"lane\""), lanes, "{fixture}: lanes");
         assert_eq!(root_attribute(&dom, "data-lanes"), Some(lanes), "{fixture}");
+        // Clicking a mark jumps to its evidence: every mark links to an element of the page.
+        for mark in dom.split("<a class=\"mark ").skip(1) {
+            let target = mark
+                .split("href=\"#")
+                .nth(1)
+                .and_then(|h| h.split('"').next())
+                .expect("a mark links somewhere");
+            assert!(
+                dom.contains(&format!(" id=\"{target}\"")),
+                "{fixture}: #{target}"
+            );
+        }
         let verdict = dom
             .split("id=\"verdict\"")
             .nth(1)
@@ -324,4 +336,94 @@ fn a_screenshot_of_the_page_is_not_blank() {
     };
     assert!(near([0x8b, 0, 0]), "no critical red");
     assert!(near([0x2c, 0xa0, 0x2c]), "no milestone green");
+}
+
+/// Drives the page the way a reader would (filters, a drag across the
+/// timeline, the reset button, hovering a mark, sorting by count) and
+/// records what the page shows after each step on the root element.
+const PROBE: &str = r#"<script>
+(function () {
+  var root = document.documentElement, svg = document.getElementById('timeline'), out = {};
+  function visible() { return Number(root.getAttribute('data-visible-marks')); }
+  function toggle(selector, on) {
+    var box = document.querySelector(selector);
+    box.checked = on;
+    box.form.dispatchEvent(new Event('change'));
+  }
+  out.all = visible();
+  toggle('input[name=sev][value=critical]', false);
+  out.withoutCritical = visible();
+  toggle('input[name=sev][value=critical]', true);
+  toggle('input[name=lane][value="0"]', false);
+  out.withoutFirstLane = visible();
+  toggle('input[name=lane][value="0"]', true);
+  var ctm = svg.getScreenCTM(), y = svg.getBoundingClientRect().top + 40;
+  function at(x) { return { button: 0, clientX: ctm.a * (270 + x * 910) + ctm.e, clientY: y, bubbles: true }; }
+  var labels = document.querySelectorAll('.tick-label');
+  out.lastTickBefore = labels[4].textContent;
+  svg.dispatchEvent(new MouseEvent('mousedown', at(0)));
+  window.dispatchEvent(new MouseEvent('mousemove', at(0.5)));
+  window.dispatchEvent(new MouseEvent('mouseup', at(0.5)));
+  out.zoomed = visible();
+  out.lastTickZoomed = labels[4].textContent;
+  document.getElementById('unzoom').click();
+  out.unzoomed = visible();
+  var mark = document.querySelector('.mark'), tip = document.getElementById('tip');
+  mark.dispatchEvent(new MouseEvent('mousemove', { clientX: 50, clientY: 50 }));
+  out.tipShown = !tip.hidden;
+  out.tip = tip.textContent;
+  document.querySelectorAll('#findings th')[3].click();
+  out.counts = Array.prototype.map.call(document.querySelectorAll('#findings tbody tr'),
+    function (row) { return Number(row.cells[3].textContent); });
+  root.setAttribute('data-probe', JSON.stringify(out));
+}());
+</script></body>"#;
+
+#[test]
+fn filters_zoom_tooltips_and_sorting_respond() {
+    let Some(browser) = chromium() else { return };
+    let fixture = "fixtures/oom-crashloop";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = html_page(dir.path(), &[fixture]);
+    let text = std::fs::read_to_string(&page).expect("read page");
+    std::fs::write(&page, text.replace("</body>", PROBE)).expect("write page");
+    let dom = rendered_dom(&browser, &page);
+    let probe = dom
+        .split("data-probe=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .expect("the probe ran");
+    let probe: Value = serde_json::from_str(&probe.replace("&quot;", "\"").replace("&amp;", "&"))
+        .expect("probe JSON");
+    let (_, report) = scan_json(&[fixture]);
+    let (marks, _) = expected_marks_and_lanes(&report);
+    let critical: usize = list(&report["findings"])
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .map(|f| list(&f["evidence"]).len())
+        .sum();
+    assert!(critical > 0);
+    let n = |key: &str| probe[key].as_u64().map(|v| v as usize);
+    assert_eq!(n("all"), Some(marks), "{probe}");
+    assert_eq!(n("withoutCritical"), Some(marks - critical), "{probe}");
+    assert!(
+        n("withoutFirstLane").is_some_and(|v| v > 0 && v < marks),
+        "{probe}"
+    );
+    assert!(n("zoomed").is_some_and(|v| v > 0 && v < marks), "{probe}");
+    assert_ne!(probe["lastTickBefore"], probe["lastTickZoomed"], "{probe}");
+    assert_eq!(n("unzoomed"), Some(marks), "{probe}");
+    assert_eq!(probe["tipShown"], true, "{probe}");
+    assert!(
+        probe["tip"]
+            .as_str()
+            .is_some_and(|t| t.contains("fixtures/oom-crashloop/"))
+    );
+    let counts: Vec<u64> = list(&probe["counts"])
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(counts.len(), list(&report["findings"]).len());
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    assert!(counts.first() < counts.last(), "{counts:?}");
 }

@@ -526,6 +526,9 @@ mod tests {
     fn long_lane_names_keep_their_end() {
         let name = Untrusted::new("fixtures/oom-crashloop/kubectl-describe-pod.txt");
         assert_eq!(clip(&name, 20), "…tl-describe-pod.txt");
-        assert_eq!(clip(&Untrusted::new("web-1/<app>"), 20), "web-1/&lt;app&gt;");
+        assert_eq!(
+            clip(&Untrusted::new("web-1/<app>"), 20),
+            "web-1/&lt;app&gt;"
+        );
     }
 }
