@@ -161,24 +161,25 @@ fn list(value: &Value) -> &[Value] {
 fn expected_marks_and_lanes(report: &Value) -> (usize, usize) {
     let mut marks = 0;
     let mut lanes = BTreeSet::new();
-    let mut runs_per_lane = std::collections::BTreeMap::<String, usize>::new();
-    for run in list(&report["sequences"])
-        .iter()
-        .flat_map(|s| list(&s["runs"]))
-    {
-        let reached: Vec<&Value> = list(&run["steps"])
-            .iter()
-            .filter_map(|s| s.get("at"))
-            .collect();
-        let streams: BTreeSet<String> = reached.iter().map(|e| stream(e)).collect();
-        assert_eq!(streams.len(), 1, "each run of these fixtures is one stream");
-        marks += reached.len();
-        marks += usize::from(!run["first_missing"].is_null());
-        marks += usize::from(run["status"] == "stalled");
-        lanes.extend(streams.iter().cloned());
-        *runs_per_lane
-            .entry(streams.into_iter().next().unwrap_or_default())
-            .or_default() += 1;
+    // Runs per sequence and stream: each after the first is a restart.
+    let mut runs_per_lane = std::collections::BTreeMap::<(String, String), usize>::new();
+    for sequence in list(&report["sequences"]) {
+        for run in list(&sequence["runs"]) {
+            let reached: Vec<&Value> = list(&run["steps"])
+                .iter()
+                .filter_map(|s| s.get("at"))
+                .collect();
+            let streams: BTreeSet<String> = reached.iter().map(|e| stream(e)).collect();
+            assert_eq!(streams.len(), 1, "each run of these fixtures is one stream");
+            marks += reached.len();
+            marks += usize::from(!run["first_missing"].is_null());
+            marks += usize::from(run["status"] == "stalled");
+            lanes.extend(streams.iter().cloned());
+            let lane = streams.into_iter().next().unwrap_or_default();
+            *runs_per_lane
+                .entry((sequence["id"].to_string(), lane))
+                .or_default() += 1;
+        }
     }
     marks += runs_per_lane.values().map(|n| n - 1).sum::<usize>();
     for finding in list(&report["findings"]) {

@@ -7,9 +7,11 @@
 //! JSON report by these rules):
 //! - a milestone mark per milestone a listed run reached;
 //! - a first-missing mark per listed run with a first missing milestone,
-//!   where the run ended (the next run of its stream, or the window's end);
+//!   where the run ended (the next run of the same sequence in its stream,
+//!   or the window's end);
 //! - a stall band per stalled run, from its last milestone to that end;
-//! - a restart mark per run whose stream already had an earlier listed run;
+//! - a restart mark per run whose stream already had an earlier listed run
+//!   of the same sequence (a run's stream: that of its first milestone);
 //! - a finding mark per evidence line of each finding, coloured by severity;
 //! - an unrecognised mark per unrecognised-error shape, at its example.
 //!
@@ -167,14 +169,15 @@ impl<'v, 'a> Timeline<'v, 'a> {
                 }
             }
         }
-        spans.sort_by(|a, b| (a.lane, a.start).cmp(&(b.lane, b.start)));
+        spans.sort_by(|a, b| (a.lane, a.seq, a.start).cmp(&(b.lane, b.seq, b.start)));
+        let same = |a: &RunSpan, b: &RunSpan| (a.lane, a.seq) == (b.lane, b.seq);
         for (n, span) in spans.iter().enumerate() {
             let run = &report.sequences[span.seq].runs[span.run];
             let title = &report.sequences[span.seq].title;
-            let next = spans.get(n + 1).filter(|next| next.lane == span.lane);
+            let next = spans.get(n + 1).filter(|next| same(next, span));
             let end = next.map(|next| next.start);
             let target = run_id(span.seq, span.run);
-            if n > 0 && spans[n - 1].lane == span.lane {
+            if n > 0 && same(&spans[n - 1], span) {
                 pending.push(Pending {
                     kind: Kind::Restart,
                     lane: span.lane,
@@ -435,16 +438,22 @@ pub(super) fn svg(out: &mut String, t: &Timeline) {
     );
 }
 
-/// A lane name in at most `chars` characters, escaped: its end, which tells
-/// streams apart (`…/kubectl-logs.log`, `…-x2k9p/worker`).
+/// A lane name in at most `chars` characters, escaped: its start and its
+/// end, which tell streams apart (`agent-worker-7c9…-3-117.ec2.internal`).
 fn clip(name: &Untrusted, chars: usize) -> String {
-    let shown = name.terminal();
-    let count = shown.chars().count();
-    if count <= chars {
+    let shown: Vec<char> = name.terminal().chars().collect();
+    if shown.len() <= chars {
         return name.html();
     }
-    let tail: String = shown.chars().skip(count + 1 - chars).collect();
-    format!("…{}", Untrusted::new(tail).html())
+    let head = (chars - 1) / 2;
+    let tail = chars - 1 - head;
+    let start: String = shown[..head].iter().collect();
+    let end: String = shown[shown.len() - tail..].iter().collect();
+    format!(
+        "{}…{}",
+        Untrusted::new(start).html(),
+        Untrusted::new(end).html()
+    )
 }
 
 fn mark(out: &mut String, m: &Mark) {
@@ -523,9 +532,9 @@ mod tests {
     }
 
     #[test]
-    fn long_lane_names_keep_their_end() {
+    fn long_lane_names_keep_their_start_and_end() {
         let name = Untrusted::new("fixtures/oom-crashloop/kubectl-describe-pod.txt");
-        assert_eq!(clip(&name, 20), "…tl-describe-pod.txt");
+        assert_eq!(clip(&name, 20), "fixtures/…be-pod.txt");
         assert_eq!(
             clip(&Untrusted::new("web-1/<app>"), 20),
             "web-1/&lt;app&gt;"
