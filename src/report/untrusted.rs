@@ -5,7 +5,8 @@
 //! [`Untrusted`] has no `Display`, no `Deref` and no accessor for its
 //! contents: the only ways out are escaped renderings, for a terminal
 //! ([`Untrusted::terminal`]), Markdown ([`Untrusted::markdown`],
-//! [`Untrusted::code_span`], [`fenced_block`]) or JSON (`Serialize`, through
+//! [`Untrusted::code_span`], [`fenced_block`]), HTML ([`Untrusted::html`],
+//! [`Untrusted::html_href`]) or JSON (`Serialize`, through
 //! serde's escaping and [`super::sanitize::json`]). Renderers see reports
 //! only through [`super::view`], where every string is `Untrusted`, so a
 //! renderer that forgot to escape would not compile.

@@ -1,4 +1,4 @@
-//! What the text and Markdown renderers see of a report (and of a matched
+//! What the text, Markdown and HTML renderers see of a report (and of a matched
 //! line): the same structure, with every string [`Untrusted`]. Building a
 //! view is the only place that touches the report's raw strings, and it
 //! only wraps them; a view holds no `String`, so a renderer has nothing it
