@@ -359,7 +359,8 @@ const PROBE: &str = r#"<script>
   out.withoutFirstLane = visible();
   toggle('input[name=lane][value="0"]', true);
   var ctm = svg.getScreenCTM(), y = svg.getBoundingClientRect().top + 40;
-  function at(x) { return { button: 0, clientX: ctm.a * (270 + x * 910) + ctm.e, clientY: y, bubbles: true }; }
+  var g = svg.getAttribute('data-geometry').split(' ').map(Number), left = g[1] + 10, plot = g[0] - g[1] - 20;
+  function at(x) { return { button: 0, clientX: ctm.a * (left + x * plot) + ctm.e, clientY: y, bubbles: true }; }
   var labels = document.querySelectorAll('.tick-label');
   out.lastTickBefore = labels[4].textContent;
   svg.dispatchEvent(new MouseEvent('mousedown', at(0)));

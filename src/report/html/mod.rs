@@ -11,6 +11,7 @@
 //! is a function of the report alone, so its size is bounded by the
 //! report's, and the same report gives the same bytes.
 
+mod svg;
 mod tables;
 mod timeline;
 

@@ -2,7 +2,9 @@
   'use strict';
   var root = document.documentElement;
   var svg = document.getElementById('timeline');
-  var GUTTER = 260, WIDTH = 1200, LANE = 30, AXIS = 28;
+  // The drawing's sizes, as the page was drawn with them.
+  var geometry = svg ? svg.getAttribute('data-geometry').split(' ').map(Number) : [0, 0, 0, 0];
+  var WIDTH = geometry[0], GUTTER = geometry[1], LANE = geometry[2], AXIS = geometry[3];
   var PLOT = WIDTH - GUTTER - 20;
   function px(x) { return GUTTER + 10 + x * PLOT; }
 

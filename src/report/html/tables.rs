@@ -52,7 +52,7 @@ pub(super) fn timeline_section(out: &mut String, t: &Timeline) {
         "</fieldset>\n<p><button type=\"button\" id=\"unzoom\">Show the whole window</button> \
          <span class=\"hint\">Drag across the timeline to zoom in; click a mark to see its line.</span></p>\n</form>\n",
     );
-    timeline::svg(out, t);
+    super::svg::svg(out, t);
     out.push_str(
         "<div id=\"tip\" hidden></div>\n<p class=\"legend\">\
          <span class=\"key milestone\"></span> milestone reached \
