@@ -161,8 +161,8 @@ fn list(value: &Value) -> &[Value] {
 fn expected_marks_and_lanes(report: &Value) -> (usize, usize) {
     let mut marks = 0;
     let mut lanes = BTreeSet::new();
-    // Runs per sequence and stream: each after the first is a restart.
-    let mut runs_per_lane = std::collections::BTreeMap::<(String, String), usize>::new();
+    // Runs per sequence, stream and correlation value: each after the first is a restart.
+    let mut runs_per_lane = std::collections::BTreeMap::<(String, String, String), usize>::new();
     for sequence in list(&report["sequences"]) {
         for run in list(&sequence["runs"]) {
             let reached: Vec<&Value> = list(&run["steps"])
@@ -177,7 +177,7 @@ fn expected_marks_and_lanes(report: &Value) -> (usize, usize) {
             lanes.extend(streams.iter().cloned());
             let lane = streams.into_iter().next().unwrap_or_default();
             *runs_per_lane
-                .entry((sequence["id"].to_string(), lane))
+                .entry((sequence["id"].to_string(), lane, run["key"].to_string()))
                 .or_default() += 1;
         }
     }

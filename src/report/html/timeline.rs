@@ -7,11 +7,13 @@
 //! JSON report by these rules):
 //! - a milestone mark per milestone a listed run reached;
 //! - a first-missing mark per listed run with a first missing milestone,
-//!   where the run ended (the next run of the same sequence in its stream,
-//!   or the window's end);
+//!   where the run ended (the start of the next run of the same sequence,
+//!   stream and correlation value, or the window's end);
 //! - a stall band per stalled run, from its last milestone to that end;
 //! - a restart mark per run whose stream already had an earlier listed run
-//!   of the same sequence (a run's stream: that of its first milestone);
+//!   of the same sequence and correlation value (a run's stream: that of its
+//!   first milestone; runs of different values, say run ids, are side by
+//!   side, not restarts);
 //! - a finding mark per evidence line of each finding, coloured by severity;
 //! - an unrecognised mark per unrecognised-error shape, at its example.
 //!
@@ -112,6 +114,9 @@ struct RunSpan<'v, 'a> {
     seq: usize,
     run: usize,
     lane: &'v Untrusted<'a>,
+    /// The run's correlation value: runs of different values are separate
+    /// runs side by side, not restarts of one another.
+    key: Option<&'v Untrusted<'a>>,
     start: Key<'v, 'a>,
     last: Key<'v, 'a>,
 }
@@ -161,14 +166,15 @@ impl<'v, 'a> Timeline<'v, 'a> {
                         seq: s,
                         run: r,
                         lane: stream(first),
+                        key: run.key.as_ref(),
                         start: key(first),
                         last: key(last),
                     });
                 }
             }
         }
-        spans.sort_by(|a, b| (a.lane, a.seq, a.start).cmp(&(b.lane, b.seq, b.start)));
-        let same = |a: &RunSpan, b: &RunSpan| (a.lane, a.seq) == (b.lane, b.seq);
+        spans.sort_by(|a, b| (a.lane, a.seq, a.key, a.start).cmp(&(b.lane, b.seq, b.key, b.start)));
+        let same = |a: &RunSpan, b: &RunSpan| (a.lane, a.seq, a.key) == (b.lane, b.seq, b.key);
         for (n, span) in spans.iter().enumerate() {
             let run = &report.sequences[span.seq].runs[span.run];
             let title = &report.sequences[span.seq].title;
