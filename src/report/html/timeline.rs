@@ -17,8 +17,10 @@
 //! - a finding mark per evidence line of each finding, coloured by severity;
 //! - an unrecognised mark per unrecognised-error shape, at its example.
 //!
-//! The axis is time when every placed line has a full timestamp, else log
-//! order (timestamp when known, then input, then line).
+//! The axis is time when any placed line has a full timestamp: a line
+//! without one takes the time of the stamped line before it in its input,
+//! and lines of inputs with none are spread over the window in log order
+//! (their lanes say so). With no timestamps at all the axis is log order.
 
 use crate::rules::Severity;
 
@@ -38,7 +40,7 @@ pub(super) enum Kind {
 
 impl Kind {
     /// The filter name (`data-kind`) and CSS class suffix.
-    pub(super) fn name(self) -> &'static str {
+    pub(super) const fn name(self) -> &'static str {
         match self {
             Kind::Milestone => "milestone",
             Kind::Missing => "missing",
@@ -49,9 +51,14 @@ impl Kind {
         }
     }
 
-    /// Every kind a filter offers, findings by severity.
-    pub(super) const FILTERS: [&'static str; 5] =
-        ["milestone", "missing", "stall", "restart", "unrecognised"];
+    /// The kinds the marks filter offers (findings are filtered by severity).
+    pub(super) const FILTERS: [&'static str; 5] = [
+        Kind::Milestone.name(),
+        Kind::Missing.name(),
+        Kind::Stall.name(),
+        Kind::Restart.name(),
+        Kind::Unrecognised.name(),
+    ];
 }
 
 /// Where an event sits before the axis is known.
