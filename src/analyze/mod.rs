@@ -219,6 +219,7 @@ pub(crate) fn analyze(pack: &RulePack, summary: &Summary, problems: Vec<InputPro
             first: location(summary, first),
             last: location(summary, seen.latest()),
             first_seen: first.stamp.clone(),
+            last_seen: seen.latest().stamp.clone(),
             explanation: rule.explanation(&first.captures),
             captures: first.captures.iter().cloned().collect(),
             values: seen

@@ -90,6 +90,7 @@ pub struct FindingView<'a> {
     pub first: LocationView<'a>,
     pub last: LocationView<'a>,
     pub first_seen: Option<Untrusted<'a>>,
+    pub last_seen: Option<Untrusted<'a>>,
     pub evidence: Vec<EvidenceView<'a>>,
 }
 
@@ -104,6 +105,7 @@ impl<'a> FindingView<'a> {
             first: LocationView::of(&f.first),
             last: LocationView::of(&f.last),
             first_seen: f.first_seen.as_ref().map(Untrusted::from),
+            last_seen: f.last_seen.as_ref().map(Untrusted::from),
             evidence: EvidenceView::all(&f.evidence),
         }
     }

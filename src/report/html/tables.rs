@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use crate::analyze::RunStatus;
 use crate::rules::Severity;
 
+use super::super::untrusted::Untrusted;
 use super::super::view::{ReportView, RunView, SequenceView};
 use super::evidence;
 use super::timeline::{self, Kind, Timeline};
@@ -157,6 +158,13 @@ fn run_table(out: &mut String, sequence: &SequenceView, s: usize, r: usize, run:
     }
 }
 
+/// A time a finding was seen, on its own line above its place.
+fn seen(stamp: Option<&Untrusted>) -> String {
+    stamp
+        .map(|t| format!("<time>{}</time><br>", t.html()))
+        .unwrap_or_default()
+}
+
 /// The findings, sortable by any column (`data-sort` holds the sort key).
 pub(super) fn findings(out: &mut String, report: &ReportView) {
     if report.findings.is_empty() {
@@ -165,28 +173,25 @@ pub(super) fn findings(out: &mut String, report: &ReportView) {
     out.push_str(
         "<section id=\"findings\">\n<h2>Findings</h2>\n<table class=\"sortable\">\n<thead><tr>\
          <th data-type=\"num\">Severity</th><th>Rule</th><th>Class</th><th data-type=\"num\">Count</th>\
-         <th>First seen</th><th>First</th><th>Last</th><th>Evidence</th></tr></thead>\n<tbody>\n",
+         <th>First seen</th><th>Last seen</th><th>Evidence</th></tr></thead>\n<tbody>\n",
     );
     for (f, finding) in report.findings.iter().enumerate() {
         let sev = finding.severity.as_str();
-        let seen = finding
-            .first_seen
-            .as_ref()
-            .map(|t| t.html())
-            .unwrap_or_default();
         let _ = write!(
             out,
             "<tr class=\"sev-{sev}\"><td data-sort=\"{}\"><span class=\"badge sev-{sev}\">{sev}</span></td>\
-             <td><code>{}</code><br>{}</td><td>{}</td><td data-sort=\"{}\">{}</td><td>{seen}</td>\
-             <td><code>{}:{}</code></td><td><code>{}:{}</code></td><td>",
+             <td><code>{}</code><br>{}</td><td>{}</td><td data-sort=\"{}\">{}</td>\
+             <td>{}<code>{}:{}</code></td><td>{}<code>{}:{}</code></td><td>",
             finding.severity as u8,
             finding.rule.html(),
             finding.title.html(),
             finding.class.html(),
             finding.count,
             finding.count,
+            seen(finding.first_seen.as_ref()),
             finding.first.path.html(),
             finding.first.line,
+            seen(finding.last_seen.as_ref()),
             finding.last.path.html(),
             finding.last.line,
         );
