@@ -820,6 +820,10 @@ fn datadog_logs_api_newest_first() {
     assert_eq!(retries["first"]["line"], 4);
     assert_eq!(retries["last"]["line"], 2);
     assert_eq!(retries["first_seen"], "2024-12-28T10:05:05Z");
+    assert_eq!(
+        retries["last_seen"].as_str(),
+        stamp(&report, "retries-exhausted", 2).as_deref()
+    );
 }
 
 #[test]

@@ -247,6 +247,7 @@ pub(crate) fn analyze(
             first: location(summary, first),
             last: location(summary, seen.latest()),
             first_seen: first.stamp.clone(),
+            last_seen: seen.latest().stamp.clone(),
             explanation: rule.explanation(&first.captures),
             captures: first.captures.iter().cloned().collect(),
             values: seen

@@ -82,6 +82,9 @@ pub struct Finding {
     /// When the first match was written, if its line says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
+    /// When the last match was written, if its line says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
     /// The rule's explanation with the first match's captures filled in.
     pub explanation: String,
     /// What the first match captured (named groups of the rule's pattern).

@@ -33,6 +33,8 @@ pub enum OutputFormat {
     Jsonl,
     /// The report as Markdown for an incident ticket.
     Markdown,
+    /// The report as one self-contained HTML page (timeline included).
+    Html,
 }
 
 /// Severity threshold for exit code 1.
@@ -189,6 +191,10 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             .num_threads(threads.max(1))
             .build_global();
     }
+    if args.matches && args.format == OutputFormat::Html {
+        eprintln!("faultline: --matches prints lines: use --format text, json or jsonl with it");
+        return ExitCode::from(exit::ERROR);
+    }
     let loaded = match args.rules.load() {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -312,6 +318,7 @@ pub fn render_report(report: &Report, format: OutputFormat, style: Style) -> Str
         OutputFormat::Text => report::text::render(report, style),
         OutputFormat::Json => report::json(report) + "\n",
         OutputFormat::Markdown => report::markdown::render(report),
+        OutputFormat::Html => report::html::render(report),
         OutputFormat::Jsonl => report.findings.iter().map(report::json_line).collect(),
     }
 }

@@ -1,9 +1,10 @@
 //! The report stage: renderers of [`crate::analyze::Report`]. Renderers only
 //! render; every decision was made by analyze. What a report quotes came from
-//! logs, file names and rule files: the text and Markdown renderers see it
+//! logs, file names and rule files: the text, Markdown and HTML renderers see it
 //! only as [`untrusted::Untrusted`] (through [`view`]), the JSON renderers
 //! through serde and [`sanitize::json`], so nothing reaches a terminal raw.
 
+pub mod html;
 pub mod live;
 pub mod markdown;
 pub mod matches;

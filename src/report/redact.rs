@@ -131,6 +131,24 @@ mod tests {
     }
 
     #[test]
+    fn masks_the_traceback_and_the_lines_around_evidence() {
+        let mut evidence = Evidence {
+            path: "app.log".into(),
+            line: 3,
+            text: "exited with code 1".into(),
+            timestamp: None,
+            origin: Default::default(),
+            traceback: vec!["url=redis://:hunter2@redis:6379".into()],
+            before: vec!["DB_PASSWORD=pw1234".into()],
+            after: vec!["API_TOKEN=abcd1234efgh".into()],
+        };
+        redact_evidence(&mut evidence);
+        assert_eq!(evidence.traceback, ["url=redis://:****@redis:6379"]);
+        assert_eq!(evidence.before, ["DB_PASSWORD=****"]);
+        assert_eq!(evidence.after, ["API_TOKEN=****"]);
+    }
+
+    #[test]
     fn leaves_ordinary_lines_alone() {
         assert_eq!(
             redact("Cannot connect to redis://:**@redis:6379/0"),

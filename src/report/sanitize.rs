@@ -68,6 +68,25 @@ pub(super) fn markdown(text: &str) -> String {
     out
 }
 
+/// Escapes text for HTML element content and double- or single-quoted
+/// attribute values (after [`terminal`] escaping, so control characters and
+/// bidirectional overrides show as escapes here too). Nothing escaped this
+/// way can open a tag, close one, or end an attribute.
+pub(super) fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in terminal(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +103,14 @@ mod tests {
     #[test]
     fn escapes_ansi_and_controls() {
         assert_eq!(terminal("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+    }
+
+    #[test]
+    fn html_cannot_open_tags_or_end_attributes() {
+        assert_eq!(
+            html("<script>alert(1)</script>\"><img src=x onerror='y'>&\u{1b}"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=&#39;y&#39;&gt;&amp;\\u{1b}"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! [`Untrusted`] has no `Display`, no `Deref` and no accessor for its
 //! contents: the only ways out are escaped renderings, for a terminal
 //! ([`Untrusted::terminal`]), Markdown ([`Untrusted::markdown`],
-//! [`Untrusted::code_span`], [`fenced_block`]) or JSON (`Serialize`, through
+//! [`Untrusted::code_span`], [`fenced_block`]), HTML ([`Untrusted::html`],
+//! [`Untrusted::html_href`]) or JSON (`Serialize`, through
 //! serde's escaping and [`super::sanitize::json`]). Renderers see reports
 //! only through [`super::view`], where every string is `Untrusted`, so a
 //! renderer that forgot to escape would not compile.
@@ -18,7 +19,7 @@ use serde::{Serialize, Serializer};
 use super::sanitize;
 
 /// Text from outside faultline; see the module documentation.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Untrusted<'a>(Cow<'a, str>);
 
 impl<'a> Untrusted<'a> {
@@ -103,6 +104,23 @@ impl<'a> Untrusted<'a> {
     /// escaped (GFM splits cells on them even inside code spans).
     pub fn table_code_span(&self) -> String {
         self.code_span().replace('|', "\\|")
+    }
+
+    /// For HTML element content or a quoted attribute value: escaped for a
+    /// terminal, then `<`, `>`, `&` and both quotes as character references.
+    pub fn html(&self) -> String {
+        sanitize::html(&self.0)
+    }
+
+    /// For an HTML `href`: the escaped text when it is a plain `http(s)` URL
+    /// (no whitespace or controls), else `None`, so no other scheme
+    /// (`javascript:`, `data:`) ever becomes a link.
+    pub fn html_href(&self) -> Option<String> {
+        let text = &*self.0;
+        let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+        let web = lower.starts_with("https://") || lower.starts_with("http://");
+        let plain = !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        (web && plain).then(|| self.html())
     }
 
     /// Text transformed but still untrusted (redaction, for one).
@@ -198,6 +216,7 @@ mod tests {
             "a\\u{1b}[31mb\\u{1b}]0;pwned\\u{7}c\\u{9b}2Jd\\u{202e}e"
         );
         assert_no_controls(&text.markdown());
+        assert_no_controls(&text.html());
         assert_no_controls(&text.code_span());
         assert_no_controls(&fenced_block([&text], "  "));
         for line in Untrusted::new(format!("{HOSTILE}\n{HOSTILE}")).terminal_lines() {
@@ -237,6 +256,25 @@ mod tests {
         );
         let sneaky = Untrusted::new("https://x.test/a>[b](javascript:1)");
         assert!(!sneaky.markdown_link().starts_with('<'));
+    }
+
+    #[test]
+    fn only_web_urls_become_links() {
+        let href = |t: &str| Untrusted::new(t).html_href();
+        assert_eq!(
+            href("https://x.io/a?b=1&c=\"2\""),
+            Some("https://x.io/a?b=1&amp;c=&quot;2&quot;".into())
+        );
+        assert_eq!(href("HTTP://x.io"), Some("HTTP://x.io".into()));
+        for bad in [
+            "javascript:alert(1)",
+            " https://x.io",
+            "https://x.io/ a",
+            "data:text/html,x",
+            "Runbook, \"6. Celery\"",
+        ] {
+            assert_eq!(href(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What the text and Markdown renderers see of a report (and of a matched
+//! What the text, Markdown and HTML renderers see of a report (and of a matched
 //! line): the same structure, with every string [`Untrusted`]. Building a
 //! view is the only place that touches the report's raw strings, and it
 //! only wraps them; a view holds no `String`, so a renderer has nothing it
@@ -47,6 +47,9 @@ pub struct EvidenceView<'a> {
     pub line: u64,
     pub text: Untrusted<'a>,
     pub timestamp: Option<Untrusted<'a>>,
+    /// The timestamp as nanoseconds since the epoch, when it is a full
+    /// RFC 3339 time (year-less stamps are not): where a timeline puts it.
+    pub nanos: Option<i128>,
     /// How reports name the stream (`pod/container`, `service@host`).
     pub origin: Option<Untrusted<'static>>,
     pub traceback: Vec<Untrusted<'a>>,
@@ -64,6 +67,11 @@ impl<'a> EvidenceView<'a> {
             line: e.line,
             text: (&e.text).into(),
             timestamp: e.timestamp.as_ref().map(Untrusted::from),
+            nanos: e
+                .timestamp
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_nanosecond()),
             origin: origin_label(&e.origin),
             traceback: all(&e.traceback),
             before: all(&e.before),
@@ -84,6 +92,9 @@ pub struct FindingView<'a> {
     pub severity: Severity,
     pub count: u64,
     pub first: LocationView<'a>,
+    pub last: LocationView<'a>,
+    pub first_seen: Option<Untrusted<'a>>,
+    pub last_seen: Option<Untrusted<'a>>,
     pub evidence: Vec<EvidenceView<'a>>,
 }
 
@@ -96,6 +107,9 @@ impl<'a> FindingView<'a> {
             severity: f.severity,
             count: f.count,
             first: LocationView::of(&f.first),
+            last: LocationView::of(&f.last),
+            first_seen: f.first_seen.as_ref().map(Untrusted::from),
+            last_seen: f.last_seen.as_ref().map(Untrusted::from),
             evidence: EvidenceView::all(&f.evidence),
         }
     }
@@ -199,6 +213,7 @@ impl<'a> SequenceView<'a> {
 pub struct UnrecognisedView<'a> {
     pub template: Untrusted<'a>,
     pub count: u64,
+    pub first: LocationView<'a>,
     pub example: EvidenceView<'a>,
 }
 
@@ -207,6 +222,7 @@ impl<'a> UnrecognisedView<'a> {
         UnrecognisedView {
             template: (&u.template).into(),
             count: u.count,
+            first: LocationView::of(&u.first),
             example: EvidenceView::of(&u.example),
         }
     }
