@@ -132,3 +132,15 @@ fn no_progress_never_shows_the_bar() {
     assert!(!text.contains("scanning"), "{text}");
     assert!(text.contains("VERDICT "), "{text}");
 }
+
+#[test]
+fn no_path_on_a_terminal_is_an_error_not_a_wait() {
+    // stdin is the terminal: nothing is piped in, so there is nothing to read.
+    let screen = Screen::start("noinput", &["scan"]);
+    assert_eq!(screen.exit_status(), "2");
+    let text = screen.text();
+    assert!(
+        text.contains("faultline: no input: name files, directories or globs, or pipe logs in"),
+        "{text}"
+    );
+}
