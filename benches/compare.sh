@@ -20,6 +20,9 @@
 #   NO_BUILD=1                             skip `cargo build --release`
 #   REGEN=1                                regenerate the corpus even if it exists
 #   PER_RULE_FILE=1                        also time each rule file on its own (1 thread)
+#   SCALING="135 386 1000"                 also time packs of that many generated signatures
+#                                          (benches/gen_pack.py; needs PyYAML) at each -j: the
+#                                          rules -> time curve
 #   NO_SEQUENCES=1                         use the repo's rules/*.yaml without rules/sequences/
 #                                          (isolates the scan engine from sequence analysis)
 #   TIMEOUT=0                              seconds after which one timed command is abandoned
@@ -400,6 +403,30 @@ EOF
             || { echo "| ${file#"$ROOT"/} | $count | (does not load alone) | |"; continue; }
         awk -v f="${file#"$ROOT"/}" -v c="$count" -v s="$s" -v b="$BYTES" 'BEGIN { printf "| %s | %s | %.3f | %.0f |\n", f, c, s, b / s / 1e6 }'
     done < <(find "$RULE_DIR" -name '*.yaml' -o -name '*.yml' | sort)
+fi
+
+# Optional: the rules -> time curve, on packs written by gen_pack.py (each
+# signature varied from a shipped one and bound to its own service literal).
+if [[ -n ${SCALING:-} ]]; then
+    say "timing generated packs of $SCALING signatures"
+    python3 -c 'import yaml' 2>/dev/null || die "SCALING needs PyYAML (pip install pyyaml)"
+    echo
+    echo "### Scaling in rules (generated packs, --format json report, no sequences)"
+    echo
+    echo "| signatures | threads | seconds | MB/s | time vs the smallest pack |"
+    echo "|---|---|---|---|---|"
+    for j in $THREADS; do
+        first=""
+        for n in $SCALING; do
+            pack=$WORK/pack-$n.yaml
+            [[ -s $pack ]] || python3 "$ROOT/benches/gen_pack.py" --count "$n" --out "$pack" 2>/dev/null \
+                || die "gen_pack.py --count $n failed"
+            s=$(time_cmd "pack-$n-j$j" "$Q_FL scan --no-default-rules --rules $(printf %q "$pack") -j$j --format json $Q_CORPUS")
+            first=${first:-$s}
+            awk -v n="$n" -v j="$j" -v s="$s" -v f="$first" -v b="$BYTES" \
+                'BEGIN { printf "| %s | %s | %.3f | %.0f | %.2f× |\n", n, j, s, b / s / 1e6, s / f }'
+        done
+    done
 fi
 
 exit "$CHECK_RC"

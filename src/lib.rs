@@ -31,7 +31,9 @@
 mod analyze;
 #[doc(hidden)]
 pub mod cli;
+mod distributed;
 mod engine;
+mod hash;
 mod input;
 mod live;
 mod report;
@@ -43,6 +45,7 @@ pub use analyze::model::{
     RunStatus, SequenceReport, Stats, Step, Unrecognised, Verdict,
 };
 pub use analyze::summary::Summary;
+pub use distributed::{ByteRange, Partial, PartialError, Shard, Share};
 pub use engine::{
     DEFAULT_CONTEXT_AFTER, DEFAULT_CONTEXT_BEFORE, Engine, MmapChoice, Options, Scan,
 };

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use super::verdict::Verdict;
 use crate::input::meta::Origin;
@@ -208,7 +208,7 @@ pub struct SequenceReport {
 pub const MAX_RUNS_SHOWN: usize = 25;
 
 /// An input that could not be read (fully) or was skipped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputProblem {
     /// The input as named.
     pub path: String,
@@ -219,7 +219,7 @@ pub struct InputProblem {
 }
 
 /// How bad an input problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProblemKind {
     /// Not (fully) read: exit code 2, whatever was read is still reported.

@@ -21,6 +21,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use super::templates::Templates;
 use crate::input::meta::Origin;
 use crate::rules::{RulePack, Sequence};
@@ -47,7 +49,7 @@ pub(crate) const CONTEXT_LINES: usize = 8;
 
 /// Where an event sits on the timeline: its own or inherited timestamp
 /// (none sorts first), then input order, then reading position in the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(crate) struct Order {
     pub nanos: Option<i128>,
     pub input: u32,
@@ -55,7 +57,7 @@ pub(crate) struct Order {
 }
 
 /// One matched line as kept in a summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Mark {
     pub order: Order,
     /// 1-based line where the event starts.
@@ -73,7 +75,7 @@ pub(crate) struct Mark {
 }
 
 /// The lines around a rule match, read while its input is at hand.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Around {
     /// Lines before it: `None` until read (at the first read of its input,
     /// which still holds them), then as many as asked for.
@@ -141,7 +143,7 @@ impl Mark {
 }
 
 /// First and last sighting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Span {
     pub first: Order,
     pub last: Order,
@@ -155,7 +157,7 @@ impl Span {
 }
 
 /// Everything kept about one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RuleSummary {
     pub count: u64,
     /// The earliest matches, in timeline order.
@@ -163,6 +165,7 @@ pub(crate) struct RuleSummary {
     /// The latest matches, in timeline order.
     pub last: Vec<Mark>,
     /// Where it was seen, per stream origin (empty origin: a log that names none).
+    #[serde(with = "pairs")]
     pub origins: BTreeMap<Origin, Span>,
     /// Matches whose origin was not tracked (past [`MAX_ORIGINS`]).
     pub origins_overflow: u64,
@@ -261,7 +264,7 @@ fn merge_sorted<T, K: Ord>(left: Vec<T>, right: Vec<T>, key: impl Fn(&T) -> K) -
 }
 
 /// What follows a milestone, for showing where a run stalled.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Context {
     /// Still to be read from input `input`, from byte `from` on (`got`: the
     /// lines read so far, when the input ended a block early).
@@ -278,7 +281,7 @@ pub(crate) enum Context {
 
 /// One run of a sequence: per milestone, the match that first reached it
 /// and what followed that match.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Run {
     /// Boxed: most runs reach few of their steps, and an empty slot then
     /// costs a pointer, not a mark.
@@ -407,7 +410,7 @@ impl Run {
 }
 
 /// A run of a key that may still change, or one that finished.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Tracked {
     Open(Run),
     /// Completed: every step reached, so later milestones of the run change
@@ -436,7 +439,7 @@ impl Tracked {
 }
 
 /// The runs of one correlation key (or stream) that may still change.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct KeyRuns {
     /// Milestones before this piece's first restart: they continue whatever
     /// run was open before it (or, at the start of the input, form a run the
@@ -473,7 +476,7 @@ fn stale(last: (u32, u64), now: (u32, u64)) -> bool {
 pub(crate) type Sampled = (Order, String, Run);
 
 /// Everything kept about one sequence.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct SequenceSummary {
     pub keys: BTreeMap<String, KeyRuns>,
     /// Finished runs: completed, and closed by a restart before completing.
@@ -672,7 +675,7 @@ impl SequenceSummary {
 }
 
 /// What is known about one input as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct InputSummary {
     pub path: String,
     pub lines: u64,
@@ -680,7 +683,7 @@ pub(crate) struct InputSummary {
 }
 
 /// The bounded, mergeable result of scanning: see the module docs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub(crate) inputs: BTreeMap<u32, InputSummary>,
     pub(crate) rules: BTreeMap<usize, RuleSummary>,
@@ -690,6 +693,30 @@ pub struct Summary {
     pub(crate) matches: u64,
     /// Matches left out of an incident window for want of a full date.
     pub(crate) unplaced: u64,
+}
+
+/// A map whose keys are not strings, serialized as a list of pairs (JSON
+/// object keys must be strings).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map)
+    }
+
+    pub(super) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Vec::<(K, V)>::deserialize(deserializer).map(|pairs| pairs.into_iter().collect())
+    }
 }
 
 /// The stream a line belongs to when no correlation key says otherwise: its

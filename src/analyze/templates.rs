@@ -13,7 +13,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use super::summary::{Mark, Order};
+use crate::hash::Fnv1a;
 use crate::input::meta::Origin;
 
 /// Leading masked tokens that, with the token count, key a group.
@@ -28,7 +31,7 @@ const MAX_TOKENS: usize = 64;
 pub(crate) const WILDCARD: &str = "<*>";
 
 /// One group of unrecognised error lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Group {
     /// The template: tokens all members share, `<*>` where they differ.
     pub tokens: Vec<String>,
@@ -70,7 +73,7 @@ impl Group {
 }
 
 /// The mined groups of a summary.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct Templates {
     pub groups: BTreeMap<u64, Group>,
     /// Lines whose group was not kept (past [`MAX_TEMPLATES`]).
@@ -189,19 +192,12 @@ fn masked(message: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
 /// FNV-1a over the leaf key (token count, first DEPTH tokens): stable
 /// everywhere, unlike the standard library's hasher.
 fn group_id<'a>(count: usize, leading: impl Iterator<Item = std::borrow::Cow<'a, str>>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(&(count as u64).to_le_bytes());
+    let mut hash = Fnv1a::default();
+    hash.write(&(count as u64).to_le_bytes());
     for token in leading {
-        eat(token.as_bytes());
-        eat(&[0]);
+        hash.write_field(&token);
     }
-    hash
+    hash.finish()
 }
 
 /// The leaf key's id of a message.

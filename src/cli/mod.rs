@@ -2,7 +2,10 @@
 //! `main` stays thin: parse, run, turn the outcome into an exit code.
 
 pub mod docs;
+mod export;
+pub mod merge;
 pub mod output;
+mod partial;
 pub mod progress;
 pub mod report_args;
 pub mod rules;
@@ -59,6 +62,8 @@ pub enum Command {
     /// Follow growing, rotating logs (or stdin): findings and startup progress as they happen.
     #[command(after_help = EXIT_CODES)]
     Tail(tail::TailArgs),
+    /// Merge partials (`scan --partial`) into the report one scan of all their inputs gives.
+    Merge(merge::MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff), e.g. `faultline man > faultline.1`.
@@ -143,6 +148,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Completions(args) => docs::completions(&args),
         Command::Man => docs::man(),
     }

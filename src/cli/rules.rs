@@ -99,6 +99,8 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Compile the signatures into a log store's query language (LogQL, DuckDB SQL, Elasticsearch DSL, Datadog search).
+    Export(super::export::ExportArgs),
     /// Show one rule (explanation, remediation, references, examples) or sequence (milestones).
     Explain {
         /// The rule or sequence id (see `rules list`, `rules list --sequences`).
@@ -146,6 +148,7 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             Ok(loaded) => suggest(loaded.pack, paths, *top),
             Err(code) => code,
         },
+        RulesCommand::Export(args) => super::export::run(args),
         RulesCommand::Explain { id, rules } => match rules.load() {
             Ok(loaded) => explain(&loaded.pack, id),
             Err(code) => code,

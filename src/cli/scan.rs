@@ -11,7 +11,8 @@ use super::output::{Output, Stopped};
 use super::report_args::ReportArgs;
 use super::{ColorChoice, RuleArgs, exit, progress};
 use crate::analyze::model::MatchLine;
-use crate::analyze::{ProblemKind, Report};
+use crate::analyze::{InputProblem, ProblemKind, Report};
+use crate::distributed::{ByteRange, Shard};
 use crate::engine::{Engine, MmapChoice, Options};
 use crate::input::format::LogFormat;
 use crate::input::when::{Since, TimeWindow, parse_since};
@@ -115,6 +116,20 @@ pub struct ScanArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write a partial (the mergeable summary, for `faultline merge`) to OUT instead of a report (`-`: stdout; `.gz`: compressed).
+    #[arg(long, value_name = "OUT", conflicts_with = "matches")]
+    pub partial: Option<PathBuf>,
+    /// Scan only shard I of N (0-based) of the inputs: whole files, picked by a stable hash of the path.
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "partial",
+        conflicts_with = "range"
+    )]
+    pub shard: Option<Shard>,
+    /// Scan only the lines of the one file named that start in bytes START to END (END exclusive; `START-`: to the end).
+    #[arg(long, value_name = "START-END", requires = "partial")]
+    pub range: Option<ByteRange>,
 }
 
 /// Bytes the named regular files hold (stdin and archives count as they are read).
@@ -178,10 +193,6 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let mut out = match Output::open(args.output.as_deref()) {
-        Ok(out) => out,
-        Err(stopped) => return stopped.exit(),
-    };
     let started = Instant::now();
     let mut options = Options {
         input_format: args.input_format,
@@ -194,6 +205,13 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     };
     args.report.apply(&mut options);
     let engine = Engine::new(loaded.pack, options);
+    if let Some(partial) = &args.partial {
+        return super::partial::write(&engine, args, &paths, partial);
+    }
+    let mut out = match Output::open(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(stopped) => return stopped.exit(),
+    };
     let style = Style {
         color: args.color.enabled(out.is_terminal()),
     };
@@ -226,7 +244,14 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     if let Some(stopped) = stopped {
         return stopped.exit();
     }
-    for problem in report.problems.iter().map(ProblemView::of) {
+    print_problems(&report.problems);
+    warn_hidden_findings(&report, args.fail_on);
+    exit_code(&report, args.fail_on)
+}
+
+/// Prints input problems to stderr, one a line.
+pub(crate) fn print_problems(problems: &[InputProblem]) {
+    for problem in problems.iter().map(ProblemView::of) {
         eprintln!(
             "faultline: {}: {}: {}",
             problem.kind.as_str(),
@@ -234,8 +259,6 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             problem.message.terminal()
         );
     }
-    warn_hidden_findings(&report, args.fail_on);
-    exit_code(&report, args.fail_on)
 }
 
 /// Exit 2 (an input could not be read) outranks exit 1: so that a gate

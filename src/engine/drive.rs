@@ -6,15 +6,19 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
+use crate::distributed::ByteRange;
 use crate::input::document::{self, Record};
 use crate::input::format::{LogFormat, detect};
 use crate::input::source::{GZIP_MAGIC, Input, Opened, io_message, open, peek};
 use crate::scan::{
-    Block, Held, LineMatch, Matcher, ScanOptions, Surroundings, Totals, scan_buffer,
+    Block, Held, LineMatch, Matcher, Region, ScanOptions, Surroundings, Totals, scan_region,
 };
 use crate::scan::{scan_reader, scan_records};
 
 use super::MmapChoice;
+
+/// Why a byte range of an input cannot be scanned on its own.
+const RANGE_NEEDS_TEXT: &str = "--range needs an uncompressed, line-oriented log file (not a stream, archive, UTF-16 text or JSON/CSV document, which are read as a whole)";
 
 /// How many leading bytes decide the format and binary-ness.
 const SNIFF_BYTES: usize = 8 << 10;
@@ -49,6 +53,9 @@ pub(crate) struct DriveOptions {
     /// Scan files that look binary instead of skipping them.
     pub binary: bool,
     pub mmap: MmapChoice,
+    /// Scan only the lines that start in this byte range (of a regular,
+    /// uncompressed, line-oriented file).
+    pub range: Option<ByteRange>,
 }
 
 /// What happened to one input.
@@ -156,6 +163,10 @@ pub(crate) fn drive_opened<S: Sink>(
         ),
     };
     let opened = match utf16_bom(&head) {
+        Some(_) if options.range.is_some() => {
+            outcome.error = Some(RANGE_NEEDS_TEXT.into());
+            return outcome;
+        }
         Some(little_endian) => {
             let (bytes, error) = opened.into_bytes();
             outcome.error = error;
@@ -177,6 +188,10 @@ pub(crate) fn drive_opened<S: Sink>(
     } else {
         options.format
     };
+    if options.range.is_some() && !(format.is_line_oriented() && opened.is_in_memory()) {
+        outcome.error = Some(RANGE_NEEDS_TEXT.into());
+        return outcome;
+    }
     if format.is_line_oriented() {
         match opened {
             Opened::Mapped(map) => {
@@ -236,9 +251,17 @@ fn drive_buffer<S: Sink>(
 ) -> Totals {
     let folder = sink.folder();
     let fold = |matches: Vec<LineMatch>| folder.fold(index, path, matches);
-    let totals = scan_buffer(
+    let region = match options.range {
+        Some(range) => range.region(buf),
+        None => Region {
+            bytes: 0..buf.len(),
+            lines_before: 0,
+        },
+    };
+    let totals = scan_region(
         matcher,
         buf,
+        region,
         format,
         options.scan,
         &fold,
@@ -247,6 +270,8 @@ fn drive_buffer<S: Sink>(
             sink.progress(bytes);
         },
     );
+    // The whole buffer, not just the region: what follows a milestone near
+    // the region's end is read as a whole-file scan would read it.
     let held = Held {
         buf,
         base: 0,
@@ -376,6 +401,7 @@ mod tests {
             },
             binary: false,
             mmap: MmapChoice::Guarded,
+            range: None,
         };
         let mut sink = SummarySink::new(&pack, Keep::of(&Options::default()), &|_| {});
         let outcome = drive_opened(&matcher, 0, "rotating.log", opened, options, &mut sink);

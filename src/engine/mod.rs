@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::analyze::model::MatchLine;
 use crate::analyze::summary::{ContextLines, Summary};
 use crate::analyze::{InputProblem, ProblemKind, Report, analyze};
+use crate::distributed::ByteRange;
 use crate::input::format::LogFormat;
 use crate::input::source::{Input, Opened, expand};
 use crate::input::when::TimeWindow;
@@ -123,7 +124,7 @@ impl Scan {
 
 /// The scan of expanded inputs: the problems met while expanding first,
 /// and, when nothing at all could be read, a problem that says so.
-fn finish(errors: Vec<InputProblem>, scanned: Scan, read: usize) -> Scan {
+pub(crate) fn finish(errors: Vec<InputProblem>, scanned: Scan, read: usize) -> Scan {
     let mut scan = Scan {
         summary: Summary::default(),
         problems: errors,
@@ -193,7 +194,7 @@ impl Engine {
         Keep::of(&self.options).lines
     }
 
-    fn keep(&self) -> Keep {
+    pub(crate) fn keep(&self) -> Keep {
         Keep::of(&self.options)
     }
 
@@ -203,6 +204,7 @@ impl Engine {
             scan: self.scan_options(),
             binary: self.options.binary,
             mmap: self.options.mmap,
+            range: None,
         }
     }
 
@@ -227,7 +229,7 @@ impl Engine {
             .enumerate()
             .map(|(index, input)| {
                 let mut sink = SummarySink::new(&self.pack, self.keep(), progress);
-                let outcome = self.drive(index, input, &mut sink);
+                let outcome = self.drive(index, input, None, &mut sink);
                 let read = usize::from(outcome.read());
                 (sink.finish(index as u32, &input.0.display(), outcome), read)
             })
@@ -255,23 +257,26 @@ impl Engine {
         let mut read = 0;
         for (index, input) in inputs.iter().enumerate() {
             let mut sink = MatchSink::new(&self.pack, self.keep(), progress, &mut *print);
-            let outcome = self.drive(index, input, &mut sink);
+            let outcome = self.drive(index, input, None, &mut sink);
             read += usize::from(outcome.read());
             scanned.merge(sink.finish(index as u32, &input.0.display(), outcome));
         }
         finish(errors, scanned, read)
     }
 
-    /// Scans one expanded input; one the user named is scanned even when it
-    /// looks binary (crashed nodes leave NUL runs in logs), as grep does.
-    fn drive<S: Sink>(
+    /// Scans one expanded input (or only a byte range of it); one the user
+    /// named is scanned even when it looks binary (crashed nodes leave NUL
+    /// runs in logs), as grep does.
+    pub(crate) fn drive<S: Sink>(
         &self,
         index: usize,
         (input, named): &(Input, bool),
+        range: Option<ByteRange>,
         sink: &mut S,
     ) -> Outcome {
         let mut options = self.drive_options();
         options.binary |= named;
+        options.range = range;
         drive_input(&self.matcher, index as u32, input, options, sink)
     }
 
@@ -302,7 +307,9 @@ impl Engine {
             earlier.1 |= later.1;
             later.0 == earlier.0
         });
-        let problems = errors
+        // Sorted too, so that the partials of a split scan (which each
+        // record them) merge into the same report.
+        let mut problems: Vec<InputProblem> = errors
             .into_iter()
             .map(|e| InputProblem {
                 path: e.path,
@@ -310,6 +317,8 @@ impl Engine {
                 kind: ProblemKind::Error,
             })
             .collect();
+        problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        problems.dedup();
         (inputs, problems)
     }
 

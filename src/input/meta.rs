@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Normalised log level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -69,7 +69,7 @@ impl Stamp {
 }
 
 /// Where a line came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Origin {
     /// The service (compose service, Heroku dyno, Datadog or syslog service).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,27 +134,112 @@ static LEVEL_WORD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// The first timestamp in `text` (searched in its first 160 bytes).
-pub fn find_timestamp(text: &str) -> Option<Stamp> {
-    let head = head(text, 160);
-    if let Some(c) = ISO.captures(head) {
-        let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
-        let fraction = c.get(7).map_or(0, |m| {
-            let digits = m.as_str();
+/// An ISO 8601 / RFC 3339 stamp's fields, as written.
+struct IsoFields<'a> {
+    /// Year, month, day, hour, minute, second.
+    civil: [&'a str; 6],
+    /// Up to nine digits of the second's fraction.
+    fraction: Option<&'a str>,
+    /// `Z`, `+02:00` or `-0500`.
+    offset: Option<&'a str>,
+}
+
+impl<'a> IsoFields<'a> {
+    /// The fields of the stamp `text` starts with, parsed without a regex:
+    /// most log lines start with one, and this is the only parse a matched
+    /// line then needs. `None` leaves the line to the [`ISO`] search, also
+    /// when a non-ASCII character follows (a digit to `\d`, not to this).
+    fn at_start(text: &'a str) -> Option<IsoFields<'a>> {
+        use nom::Parser;
+        use nom::branch::alt;
+        use nom::bytes::complete::{tag, take_while_m_n};
+        use nom::character::complete::{char, one_of};
+        use nom::combinator::{opt, recognize};
+        use nom::sequence::preceded;
+
+        type Error<'a> = nom::error::Error<&'a str>;
+        fn digits<'a>(
+            min: usize,
+            max: usize,
+        ) -> impl Parser<&'a str, Output = &'a str, Error = Error<'a>> {
+            take_while_m_n(min, max, |c: char| c.is_ascii_digit())
+        }
+        let offset = alt((
+            tag("Z"),
+            recognize((one_of("+-"), digits(2, 2), opt(char(':')), digits(2, 2))),
+        ));
+        let date = (
+            digits(4, 4),
+            char('-'),
+            digits(2, 2),
+            char('-'),
+            digits(2, 2),
+        );
+        let time = (
+            digits(2, 2),
+            char(':'),
+            digits(2, 2),
+            char(':'),
+            digits(2, 2),
+        );
+        let (rest, ((year, _, month, _, day), _, (hour, _, minute, _, second), fraction, offset)) =
+            (
+                date,
+                one_of("T "),
+                time,
+                opt(preceded(one_of(".,"), digits(1, 9))),
+                opt(preceded(opt(char(' ')), offset)),
+            )
+                .parse(text)
+                .ok()?;
+        if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) {
+            return None;
+        }
+        Some(IsoFields {
+            civil: [year, month, day, hour, minute, second],
+            fraction,
+            offset,
+        })
+    }
+
+    /// The fields of an [`ISO`] match.
+    fn from_captures(c: &regex::Captures<'a>) -> IsoFields<'a> {
+        let field = |i: usize| c.get(i).map_or("", |m| m.as_str());
+        IsoFields {
+            civil: [field(1), field(2), field(3), field(4), field(5), field(6)],
+            fraction: c.get(7).map(|m| m.as_str()),
+            offset: c.get(8).map(|m| m.as_str()),
+        }
+    }
+
+    fn stamp(&self) -> Option<Stamp> {
+        let num = |i: usize| self.civil[i].parse::<i32>().ok();
+        let fraction = self.fraction.map_or(0, |digits| {
             digits.parse::<i32>().unwrap_or(0) * 10i32.pow(9 - digits.len() as u32)
         });
         let dt = DateTime::new(
-            i16::try_from(num(1)?).ok()?,
+            i16::try_from(num(0)?).ok()?,
+            i8::try_from(num(1)?).ok()?,
             i8::try_from(num(2)?).ok()?,
             i8::try_from(num(3)?).ok()?,
             i8::try_from(num(4)?).ok()?,
             i8::try_from(num(5)?).ok()?,
-            i8::try_from(num(6)?).ok()?,
             fraction,
         )
         .ok()?;
-        let offset = c.get(8).map_or(Some(0), |m| parse_offset(m.as_str()))?;
-        return Stamp::from_civil(dt, offset);
+        let offset = self.offset.map_or(Some(0), parse_offset)?;
+        Stamp::from_civil(dt, offset)
+    }
+}
+
+/// The first timestamp in `text` (searched in its first 160 bytes).
+pub fn find_timestamp(text: &str) -> Option<Stamp> {
+    let head = head(text, 160);
+    if let Some(fields) = IsoFields::at_start(head) {
+        return fields.stamp();
+    }
+    if let Some(c) = ISO.captures(head) {
+        return IsoFields::from_captures(&c).stamp();
     }
     let Some(c) = MONTH_DAY.captures(head) else {
         return time_of_day(head);
@@ -250,6 +335,36 @@ fn head(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The regex-free parse of a leading stamp reads what the regex
+        /// reads, whenever it takes the line at all.
+        #[test]
+        fn leading_stamp_parse_agrees_with_the_regex(
+            line in "[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]:[0-6][0-9]([.,][0-9]{0,11})?( ?(Z|[+-][0-9]{2}:?[0-9]{0,3}))?[ a-zé:]{0,4}"
+        ) {
+            if let Some(fields) = IsoFields::at_start(&line) {
+                let c = ISO.captures(&line).expect("the regex finds the stamp too");
+                proptest::prop_assert_eq!(c.get(0).map(|m| m.start()), Some(0));
+                proptest::prop_assert_eq!(fields.stamp(), IsoFields::from_captures(&c).stamp());
+            }
+        }
+    }
+
+    #[test]
+    fn common_stamps_take_the_regex_free_parse() {
+        for line in [
+            "2025-10-23T08:57:55.403024419Z hello",
+            "2025-10-23 08:57:55,123 INFO app: hello",
+            "2025-10-23T10:57:55+02:00 hello",
+            "2025-10-23T10:57:55.5 -0500 hello",
+        ] {
+            let fields = IsoFields::at_start(line).expect(line);
+            assert_eq!(fields.stamp(), find_timestamp(line), "{line}");
+            assert!(fields.stamp().is_some(), "{line}");
+        }
+        assert!(IsoFields::at_start("[2025-10-23T08:57:55Z] hello").is_none());
+    }
 
     #[test]
     fn parses_kubectl_nanoseconds_and_offsets() {

@@ -13,40 +13,92 @@ use super::meta::Origin;
 /// A wrapper and the origin fields it names.
 struct Wrapper {
     regex: Regex,
+    /// Whether a line starting with this byte may start with the wrapper:
+    /// most lines are tried against every wrapper once their last wrapper
+    /// is gone, and a byte test rules nearly all of them out for a
+    /// fraction of a regex search.
+    may_start: StartTest,
+}
+
+/// A cheap test of whether a line may start with a wrapper.
+type StartTest = fn(&str) -> bool;
+
+/// The first byte of a line, which `may_be_wrapped` has made sure exists.
+fn first(line: &str) -> u8 {
+    line.as_bytes().first().copied().unwrap_or(0)
+}
+
+/// `\d` in a regex is any Unicode digit, so any non-ASCII byte may start one.
+fn digit(line: &str) -> bool {
+    first(line).is_ascii_digit() || first(line) >= 0x80
+}
+
+/// The first letters of the English month abbreviations syslog and Render write.
+fn month_initial(line: &str) -> bool {
+    matches!(
+        first(line),
+        b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D'
+    )
 }
 
 static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
-    [
+    let wrappers: [(&str, StartTest); 11] = [
         // kubectl --prefix: [pod/NAME/CONTAINER]. Kubernetes names are DNS
         // names; nothing else (an escape sequence, a control character)
         // becomes an origin.
-        r"^\[pod/(?P<pod>[A-Za-z0-9][A-Za-z0-9._-]*)/(?P<container>[A-Za-z0-9][A-Za-z0-9._-]*)\] ",
+        (
+            r"^\[pod/(?P<pod>[A-Za-z0-9][A-Za-z0-9._-]*)/(?P<container>[A-Za-z0-9][A-Za-z0-9._-]*)\] ",
+            |line| first(line) == b'[',
+        ),
         // RFC 5424 syslog (Render log streams): <PRI>1 TS HOST APP PROCID MSGID SD;
         // HOST and APP-NAME are printable ASCII (PRINTUSASCII).
-        r"^<\d{1,3}>1 \S+ (?P<host>[!-~]+) (?P<service>[!-~]+) \S+ \S+ (?:-|\[.*?\]) ?",
+        (
+            r"^<\d{1,3}>1 \S+ (?P<host>[!-~]+) (?P<service>[!-~]+) \S+ \S+ (?:-|\[.*?\]) ?",
+            |line| first(line) == b'<',
+        ),
         // RFC 3339 timestamp (kubectl --timestamps, CRI, Heroku)
-        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})? ",
+        (
+            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})? ",
+            digit,
+        ),
         // CRI stream and tag
-        r"^(?:stdout|stderr) [FP] ",
+        (r"^(?:stdout|stderr) [FP] ", |line| first(line) == b's'),
         // Heroku app/router/dyno prefix
-        r"^(?:app|heroku)\[(?P<service>[\w.-]+)\]: ",
+        (r"^(?:app|heroku)\[(?P<service>[\w.-]+)\]: ", |line| {
+            matches!(first(line), b'a' | b'h')
+        }),
         // Render dashboard paste: `Oct 7 03:14:09 PM  `
-        r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}:\d{2} (?:AM|PM) {1,2}",
+        (
+            r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}:\d{2} (?:AM|PM) {1,2}",
+            month_initial,
+        ),
         // Render CLI text: `YYYY-MM-DD HH:MM:SS  ` (two spaces)
-        r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}  ",
+        (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}  ", digit),
         // RQ worker: the time of day alone, `08:57:55 `
-        r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d ",
+        (r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d ", digit),
         // RFC 3164 syslog / journald: `Oct 23 08:57:55 host unit[PID]: `
-        r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?P<host>[\w.-]+) (?P<service>[\w.@/-]+?)(?:\[\d+\])?: ",
+        (
+            r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?P<host>[\w.-]+) (?P<service>[\w.@/-]+?)(?:\[\d+\])?: ",
+            month_initial,
+        ),
         // Cloud Foundry: [APP/PROC/WEB/0] OUT|ERR; the source (app instance,
         // router, cell, API) is the stream, as a Heroku dyno is.
-        r"^\[(?P<service>(?:APP|RTR|STG|CELL|API)/[!-\\^-~]*)\] (?:OUT|ERR) ",
+        (
+            r"^\[(?P<service>(?:APP|RTR|STG|CELL|API)/[!-\\^-~]*)\] (?:OUT|ERR) ",
+            |line| first(line) == b'[',
+        ),
         // docker compose: `service-1  | `
-        r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ",
-    ]
-    .iter()
-    .map(|p| Wrapper { regex: Regex::new(p).expect("valid wrapper regex") })
-    .collect()
+        (r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ", |line| {
+            first(line).is_ascii_alphanumeric() && line.contains('|')
+        }),
+    ];
+    wrappers
+        .into_iter()
+        .map(|(p, may_start)| Wrapper {
+            regex: Regex::new(p).expect("valid wrapper regex"),
+            may_start,
+        })
+        .collect()
 });
 
 /// Cheap test: can this line start with a wrapper at all?
@@ -88,6 +140,9 @@ fn peel<'a>(line: &'a str, mut origin: Option<&mut Origin>) -> &'a str {
             break;
         }
         for wrapper in WRAPPERS.iter() {
+            if !(wrapper.may_start)(rest) {
+                continue;
+            }
             // `find` costs no capture allocation; most wrappers do not match.
             let Some(found) = wrapper.regex.find(rest) else {
                 continue;

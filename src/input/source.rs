@@ -177,6 +177,12 @@ pub enum Opened {
 }
 
 impl Opened {
+    /// Whether all of it is at hand (mapped or read), so that any part of
+    /// it can be scanned on its own.
+    pub fn is_in_memory(&self) -> bool {
+        !matches!(self, Opened::Stream(_))
+    }
+
     /// Reads the input fully (documents and UTF-16 text need all of it):
     /// the bytes that could be read, and why reading stopped early, if it did.
     pub fn into_bytes(self) -> (Vec<u8>, Option<String>) {

@@ -418,6 +418,7 @@ fn compile_rule(
         not: not?,
         levels: spec.levels.into_iter().map(|l| l.value).collect(),
         services: services?,
+        service_globs: spec.services.into_iter().map(|s| s.value).collect(),
         explain: spec.explain.map(|e| e.value.trim().to_string()),
         remediation: spec.remediation.trim().to_string(),
         references: spec.references,

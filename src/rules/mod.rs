@@ -4,6 +4,8 @@
 
 pub(crate) mod breadth;
 pub mod diagnostic;
+pub(crate) mod export;
+mod fingerprint;
 pub(crate) mod listing;
 pub mod literal;
 pub mod load;

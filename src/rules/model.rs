@@ -131,6 +131,8 @@ pub struct Rule {
     pub levels: Vec<String>,
     /// Glob patterns for the origin service, if the line has one.
     pub services: Option<globset::GlobSet>,
+    /// The service globs as written (a compiled set cannot be read back).
+    pub service_globs: Vec<String>,
     pub explain: Option<String>,
     pub remediation: String,
     pub references: Vec<String>,

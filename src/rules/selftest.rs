@@ -56,7 +56,7 @@ pub fn run(pack: &Arc<RulePack>) -> Outcome {
             }
             None => (message_of(&example.line), Vec::new()),
         };
-        let mut hits = matcher.match_message(&message, &mut Meta::default);
+        let mut hits = matcher.match_message(&message, &mut Meta::default).hits;
         matcher.keep_allowed(&mut hits, &traceback);
         let hit = hits.iter().find(|h| h.target == target);
         let problem = match (must_match, hit) {

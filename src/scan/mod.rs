@@ -82,6 +82,7 @@ pub(crate) struct Totals {
 /// (in line order, line numbers final) into a value on the worker thread,
 /// and `consume` receives those values in input order, with the chunk's
 /// size in bytes. Memory is bounded by the window, not by the buffer.
+#[cfg(test)]
 pub(crate) fn scan_buffer<T: Send>(
     matcher: &Matcher,
     buf: &[u8],
@@ -90,9 +91,38 @@ pub(crate) fn scan_buffer<T: Send>(
     fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
     consume: &mut dyn FnMut(T, u64),
 ) -> Totals {
-    let chunks = chunk_bounds(buf, 0..buf.len(), options.chunk_size);
+    let whole = Region {
+        bytes: 0..buf.len(),
+        lines_before: 0,
+    };
+    scan_region(matcher, buf, whole, format, options, fold, consume)
+}
+
+/// A line-aligned part of a buffer to scan: its bytes, and how many lines
+/// come before them (so that line numbers are the whole buffer's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub bytes: std::ops::Range<usize>,
+    pub lines_before: u64,
+}
+
+/// [`scan_buffer`] over one region of the buffer only. Look-back
+/// (tracebacks, inherited timestamps, the lines before an outcome) still
+/// reads before the region and continuation joins read past it, so every
+/// line of the region matches exactly as in a scan of the whole buffer.
+/// The totals are the region's own.
+pub(crate) fn scan_region<T: Send>(
+    matcher: &Matcher,
+    buf: &[u8],
+    region: Region,
+    format: LogFormat,
+    options: ScanOptions,
+    fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
+    consume: &mut dyn FnMut(T, u64),
+) -> Totals {
+    let chunks = chunk_bounds(buf, region.bytes.clone(), options.chunk_size);
     let window = window();
-    let mut lines = 0u64;
+    let mut lines = region.lines_before;
     for group in chunks.chunks(window) {
         let scanned: Vec<(Vec<LineMatch>, u64)> = group
             .par_iter()
@@ -112,12 +142,13 @@ pub(crate) fn scan_buffer<T: Send>(
             consume(value, range.len() as u64);
         }
     }
-    if buf.last().is_some_and(|&b| b != b'\n') {
+    let (start, end) = (region.bytes.start, region.bytes.end);
+    if end == buf.len() && end > start && buf[end - 1] != b'\n' {
         lines += 1;
     }
     Totals {
-        lines,
-        bytes: buf.len() as u64,
+        lines: lines - region.lines_before,
+        bytes: (end - start) as u64,
     }
 }
 
@@ -369,13 +400,14 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
         let next = records.get(index + 1).map_or(u64::MAX, |r| r.offset);
         let sublines: Vec<&str> = record.text.split('\n').collect();
         for (i, subline) in sublines.iter().enumerate() {
-            let mut hits = matcher.match_message(subline, &mut || record.meta.clone());
+            let mut line_hits = matcher.match_message(subline, &mut || record.meta.clone());
             // A record's level speaks for its first line, not for the
             // traceback frames under it.
-            add_unrecognised(subline, &mut hits, &mut || Meta {
+            add_unrecognised(subline, &mut line_hits, &mut || Meta {
                 level: record.meta.level.filter(|_| i == 0),
                 ..Meta::default()
             });
+            let mut hits = line_hits.hits;
             if !hits.is_empty() {
                 let previous = || {
                     let mut previous: Vec<String> = history.iter().cloned().collect();
@@ -578,26 +610,32 @@ fn scan_line(
         Some(meta) => meta.clone(),
         None => text_meta(&text, message, &origin),
     };
-    let sublines: Vec<&str> = message.split('\n').collect();
-    for (i, subline) in sublines.iter().enumerate() {
+    let mut next_subline = 0;
+    for (i, subline) in message.split('\n').enumerate() {
+        let subline_start = next_subline;
+        next_subline += subline.len() + 1;
         let mut meta_cache: Option<Meta> = None;
-        let mut hits = matcher.match_message(subline, &mut || {
+        let mut line_hits = matcher.match_message(subline, &mut || {
             meta_cache.get_or_insert_with(line_meta).clone()
         });
-        add_unrecognised(subline, &mut hits, &mut || {
+        add_unrecognised(subline, &mut line_hits, &mut || {
             let meta = meta_cache.get_or_insert_with(line_meta);
             Meta {
                 level: meta.level.filter(|_| i == 0),
                 ..Meta::default()
             }
         });
+        let mut hits = line_hits.hits;
         if hits.is_empty() {
             continue;
         }
         let meta = meta_cache.take().unwrap_or_else(line_meta);
         let previous = || -> Vec<String> {
             if i > 0 {
-                sublines[..i].iter().map(|s| s.to_string()).collect()
+                message[..subline_start - 1]
+                    .split('\n')
+                    .map(str::to_string)
+                    .collect()
             } else {
                 previous_messages(buf, line_start, format, &meta.origin)
             }
