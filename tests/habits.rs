@@ -150,6 +150,40 @@ fn completed_runs_collapse_to_one_line_and_the_report_can_be_cut_short() {
 }
 
 #[test]
+fn only_the_first_unfinished_runs_are_shown_step_by_step() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("runs.log");
+    let runs: String = (1..=6)
+        .map(|n| {
+            format!(
+                "2026-01-01T00:00:0{n}Z INFO [run_id=r{n}] Agent pack loaded\n\
+                 2026-01-01T00:00:0{n}Z INFO [run_id=r{n}] Execution started with input: {{}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&log, runs).expect("write");
+    let path = log.to_str().expect("UTF-8");
+    let (_, text, _) = scan(&[path]);
+    assert_eq!(
+        text.matches("SEQUENCE Agent run execution run").count(),
+        3,
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  … 6 runs did not complete; the first 3 are shown (--format json lists up to 25)\n"
+        ),
+        "{text}"
+    );
+    let (_, json, _) = scan(&["--format", "json", path]);
+    let report = json_of(json.as_bytes());
+    assert_eq!(
+        report["sequences"][0]["runs"].as_array().map(Vec::len),
+        Some(6)
+    );
+}
+
+#[test]
 fn markdown_for_tickets_has_causes_times_references_and_code() {
     let (_, md, _) = scan(&["--format", "markdown", SUPABASE]);
     assert!(md.contains("\n## Root cause: Supabase unavailable to the reputation engine (`worker.supabase-unavailable`, db-unavailable, error)\n"), "{md}");

@@ -110,11 +110,17 @@ fn invalid_regex_points_into_the_pattern() {
 }
 
 #[test]
-fn unknown_class_lists_the_classes() {
+fn unknown_class_suggests_the_closest_or_lists_the_classes() {
     let (code, stderr) = lint(&GOOD.replace("class: timeout", "class: time-out"), &[]);
     assert_eq!(code, 2);
     assert_points(&stderr, "unknown-class", "4:12", "time-out");
-    assert!(stderr.contains("module-not-found"));
+    assert!(stderr.contains("did you mean `timeout`?"), "{stderr}");
+    let (code, stderr) = lint(&GOOD.replace("class: timeout", "class: slowness"), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("classes (docs/failure-classes.md): module-not-found, "),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -67,7 +67,7 @@ pub enum RulesCommand {
         /// List the expected sequences and their milestones instead of rules.
         #[arg(long, conflicts_with_all = ["class", "severity"])]
         sequences: bool,
-        /// Only rules of this failure class (see rules/README.md).
+        /// Only rules of this failure class (see docs/failure-classes.md).
         #[arg(long, value_name = "CLASS")]
         class: Option<String>,
         /// Only rules of this severity.

@@ -214,6 +214,10 @@ fn render_view(report: &ReportView, style: Style) -> String {
     out
 }
 
+/// Runs that did not complete shown step by step per sequence: enough to
+/// see where they stop, few enough for the report to fit a screen.
+const RUNS_STEP_BY_STEP: usize = 3;
+
 fn write_sequence(out: &mut String, style: Style, sequence: &SequenceView) {
     // Completed runs say nothing new: one line of counts for all of them.
     if sequence.completed_runs > 0 {
@@ -228,10 +232,13 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceView) {
             style.paint("32", "completed"),
         );
     }
-    for (n, run) in sequence.runs.iter().enumerate() {
-        if run.status == RunStatus::Completed {
-            continue;
-        }
+    let unfinished = sequence
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status != RunStatus::Completed)
+        .take(RUNS_STEP_BY_STEP);
+    for (n, run) in unfinished {
         let key = run
             .key
             .as_ref()
@@ -296,11 +303,12 @@ fn write_sequence(out: &mut String, style: Style, sequence: &SequenceView) {
         .runs
         .iter()
         .filter(|r| r.status != RunStatus::Completed)
+        .take(RUNS_STEP_BY_STEP)
         .count() as u64;
     if unfinished > shown {
         let _ = writeln!(
             out,
-            "  … {unfinished} runs did not complete; the first {shown} are shown"
+            "  … {unfinished} runs did not complete; the first {shown} are shown (--format json lists up to 25)"
         );
     }
     out.push('\n');

@@ -360,8 +360,8 @@ fn compile_rule(
     });
     if !CLASSES.contains(&spec.class.value.as_str()) {
         let hint = match closest(&spec.class.value, CLASSES.iter().copied()) {
-            Some(close) => format!("did you mean `{close}`? (classes: see rules/README.md)"),
-            None => format!("classes (see rules/README.md): {}", CLASSES.join(", ")),
+            Some(close) => format!("did you mean `{close}`? (classes: docs/failure-classes.md)"),
+            None => format!("classes (docs/failure-classes.md): {}", CLASSES.join(", ")),
         };
         errors.push(
             Diagnostic::error(

@@ -54,7 +54,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The failure classes (listed with their meaning in `rules/README.md`);
+/// The failure classes (listed with their meaning in `docs/failure-classes.md`);
 /// every rule carries one so reports can be compared across rule packs.
 pub const CLASSES: &[&str] = &[
     "module-not-found",
@@ -240,4 +240,26 @@ pub fn innermost_frame_file(traceback: &[String]) -> Option<&str> {
         let end = rest.find('"')?;
         rest[end..].starts_with("\", line ").then(|| &rest[..end])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CLASSES;
+
+    #[test]
+    fn every_class_is_documented_with_its_meaning() {
+        let doc = include_str!("../../docs/failure-classes.md");
+        for class in CLASSES {
+            assert!(
+                doc.contains(&format!("\n| `{class}` | ")),
+                "docs/failure-classes.md does not describe `{class}`"
+            );
+        }
+        let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(
+            rows,
+            CLASSES.len(),
+            "a documented class that does not exist"
+        );
+    }
 }
