@@ -167,5 +167,5 @@ fn matches_are_lines_not_a_page() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicates::str::contains("--matches prints lines"));
+        .stderr(predicates::str::contains("--matches prints matched lines"));
 }

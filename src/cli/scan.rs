@@ -175,7 +175,12 @@ fn window(args: &ScanArgs) -> Result<TimeWindow, ExitCode> {
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
-    if args.matches && matches!(args.format, OutputFormat::Json | OutputFormat::Markdown) {
+    if args.matches
+        && matches!(
+            args.format,
+            OutputFormat::Json | OutputFormat::Markdown | OutputFormat::Html
+        )
+    {
         eprintln!(
             "faultline: --matches prints matched lines: use --format text or --format jsonl (one JSON object per line)"
         );
@@ -190,10 +195,6 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
-    }
-    if args.matches && args.format == OutputFormat::Html {
-        eprintln!("faultline: --matches prints lines: use --format text, json or jsonl with it");
-        return ExitCode::from(exit::ERROR);
     }
     let loaded = match args.rules.load() {
         Ok(loaded) => loaded,
