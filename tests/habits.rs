@@ -511,3 +511,29 @@ fn input_errors_with_findings_say_so_on_stderr_too() {
         "nothing critical: {err}"
     );
 }
+
+/// Six unrelated failures: the text report shows the first three causes in
+/// full and the rest one line each, while JSON keeps every one.
+#[test]
+fn causes_after_the_first_three_are_one_line_each_in_text() {
+    const MANY: &str = "fixtures/rank/many-causes.log";
+    let (_, json, _) = scan(&["--format", "json", MANY]);
+    let causes = json_of(json.as_bytes())["root_causes"]
+        .as_array()
+        .expect("root_causes")
+        .len();
+    assert!(causes > 3, "the fixture has {causes} causes");
+    let (code, text, _) = scan(&[MANY]);
+    assert_eq!(code, Some(1));
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("ROOT CAUSE") || l.starts_with("ALSO A CAUSE"))
+        .collect();
+    assert_eq!(headings.len(), causes, "{text}");
+    assert_eq!(text.matches("\n  evidence:").count(), 3, "{text}");
+    assert!(
+        headings[3].contains("fixtures/rank/many-causes.log:"),
+        "{text}"
+    );
+    assert!(text.contains("in full"), "{text}");
+}

@@ -3,18 +3,8 @@
 
 mod common;
 
-use common::{faultline, scan_json};
+use common::{faultline, scan_html, scan_json};
 use serde_json::Value;
-
-fn html(args: &[&str]) -> String {
-    let output = faultline()
-        .args(["scan", "--format", "html"])
-        .args(args)
-        .output()
-        .expect("run faultline");
-    assert!(output.status.code().is_some_and(|c| c < 2), "{output:?}");
-    String::from_utf8(output.stdout).expect("UTF-8 page")
-}
 
 /// Undoes the page's escaping of text.
 fn unescape(text: &str) -> String {
@@ -42,19 +32,19 @@ fn without_scripts(page: &str) -> String {
 
 #[test]
 fn the_same_input_gives_the_same_bytes_whatever_the_thread_count() {
-    let one = html(&[
+    let one = scan_html(&[
         "-j",
         "1",
         "fixtures/oom-crashloop",
         "fixtures/agent-timeout",
     ]);
-    let again = html(&[
+    let again = scan_html(&[
         "-j",
         "1",
         "fixtures/oom-crashloop",
         "fixtures/agent-timeout",
     ]);
-    let four = html(&[
+    let four = scan_html(&[
         "-j",
         "4",
         "--chunk-size",
@@ -68,7 +58,7 @@ fn the_same_input_gives_the_same_bytes_whatever_the_thread_count() {
 
 #[test]
 fn the_page_loads_nothing_from_anywhere() {
-    let page = html(&["fixtures/celery-broker-lost"]);
+    let page = scan_html(&["fixtures/celery-broker-lost"]);
     assert!(
         page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';")
     );
@@ -82,7 +72,7 @@ fn the_page_loads_nothing_from_anywhere() {
 #[test]
 fn the_copy_button_holds_the_markdown_report() {
     let fixture = "fixtures/oom-crashloop";
-    let page = html(&[fixture]);
+    let page = scan_html(&[fixture]);
     let output = faultline()
         .args(["scan", "--format", "markdown", fixture])
         .output()
@@ -101,7 +91,7 @@ fn the_copy_button_holds_the_markdown_report() {
 #[test]
 fn verdict_causes_and_tables_read_without_javascript() {
     let fixture = "fixtures/oom-crashloop";
-    let page = without_scripts(&html(&[fixture]));
+    let page = without_scripts(&scan_html(&[fixture]));
     let (_, report) = scan_json(&[fixture]);
     let verdict = page
         .split("<p id=\"verdict\"")
@@ -148,10 +138,10 @@ fn secrets_are_masked_unless_asked_for() {
     )
     .expect("write log");
     let path = log.to_str().expect("UTF-8 path");
-    let masked = html(&[path]);
+    let masked = scan_html(&[path]);
     assert!(!masked.contains("hunter2"));
     assert!(masked.contains("redis://:****@redis:6379/0"));
-    assert!(html(&["--no-redact", path]).contains("redis://:hunter2@redis:6379/0"));
+    assert!(scan_html(&["--no-redact", path]).contains("redis://:hunter2@redis:6379/0"));
 }
 
 #[test]

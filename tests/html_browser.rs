@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{faultline, scan_json};
+use common::{scan_html, scan_json};
 use serde_json::Value;
 
 /// The browser to drive, or `None` when the tests were told to skip.
@@ -96,14 +96,8 @@ fn browse(browser: &Path, page: &Path, extra: &[String]) -> Run {
 
 /// Writes `faultline scan --format html ARGS` into `dir/report.html`.
 fn html_page(dir: &Path, args: &[&str]) -> PathBuf {
-    let output = faultline()
-        .args(["scan", "--format", "html"])
-        .args(args)
-        .output()
-        .expect("run faultline");
-    assert!(output.status.code().is_some_and(|c| c < 2), "{output:?}");
     let page = dir.join("report.html");
-    std::fs::write(&page, &output.stdout).expect("write page");
+    std::fs::write(&page, scan_html(args)).expect("write page");
     page
 }
 

@@ -166,6 +166,17 @@ pub enum RunStatus {
     Running,
 }
 
+impl RunStatus {
+    /// The status as the JSON report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Completed => "completed",
+            RunStatus::Stalled => "stalled",
+            RunStatus::Running => "running",
+        }
+    }
+}
+
 /// One instance of a sequence.
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {

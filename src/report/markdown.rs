@@ -169,11 +169,7 @@ fn write_sequence(out: &mut String, sequence: &SequenceView) {
         sequence.total_runs
     );
     for run in unfinished {
-        let status = match run.status {
-            RunStatus::Completed => "completed",
-            RunStatus::Stalled => "stalled",
-            RunStatus::Running => "running",
-        };
+        let status = run.status.as_str();
         let key = run
             .key
             .as_ref()

@@ -97,6 +97,11 @@ fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str
 }
 
 /// Renders the full report.
+/// Causes shown in full (evidence, fix, references); later ones get one
+/// line each, so that an incident with many causes still reads on a screen.
+/// The other formats keep every cause in full.
+const FULL_CAUSES: usize = 3;
+
 pub fn render(report: &Report, style: Style) -> String {
     render_view(&ReportView::of(report), style)
 }
@@ -111,6 +116,23 @@ fn render_view(report: &ReportView, style: Style) -> String {
     );
     for (i, cause) in report.root_causes.iter().enumerate() {
         let heading = if i == 0 { "ROOT CAUSE" } else { "ALSO A CAUSE" };
+        if i >= FULL_CAUSES {
+            let at = cause.evidence.first().map(location).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{} [{}] {} ({}, {})  {}",
+                style.bold(heading),
+                style.severity(cause.severity),
+                cause.title.terminal(),
+                cause.rule.terminal(),
+                cause.class.terminal(),
+                style.dim(&at)
+            );
+            if i + 1 == report.root_causes.len() {
+                out.push_str("  (causes after the first three in brief: --format json, markdown or html has them in full)\n\n");
+            }
+            continue;
+        }
         let _ = writeln!(
             out,
             "{} [{}] {} ({}, {})",

@@ -29,6 +29,17 @@ pub fn scan_json(args: &[&str]) -> (i32, Value) {
     (output.status.code().unwrap_or(-1), report)
 }
 
+/// Runs `faultline scan --format html ARGS` (exit 0 or 1) and returns the page.
+pub fn scan_html(args: &[&str]) -> String {
+    let output = faultline()
+        .args(["scan", "--format", "html"])
+        .args(args)
+        .output()
+        .expect("run faultline");
+    assert!(output.status.code().is_some_and(|c| c < 2), "{output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8 page")
+}
+
 /// The rule ids of the report's root causes, in rank order.
 pub fn root_cause_rules(report: &Value) -> Vec<String> {
     report["root_causes"]

@@ -108,11 +108,7 @@ pub(super) fn sequences(out: &mut String, report: &ReportView) {
 }
 
 fn run_table(out: &mut String, sequence: &SequenceView, s: usize, r: usize, run: &RunView) {
-    let status = match run.status {
-        RunStatus::Completed => "completed",
-        RunStatus::Stalled => "stalled",
-        RunStatus::Running => "running",
-    };
+    let status = run.status.as_str();
     let key = run
         .key
         .as_ref()
