@@ -513,9 +513,10 @@ fn input_errors_with_findings_say_so_on_stderr_too() {
 }
 
 /// Six unrelated failures: the text report shows the first three causes in
-/// full and the rest one line each, while JSON keeps every one.
+/// full and the rest in brief (heading, where, explanation), while JSON
+/// keeps every one.
 #[test]
-fn causes_after_the_first_three_are_one_line_each_in_text() {
+fn causes_after_the_first_three_are_brief_in_text() {
     const MANY: &str = "fixtures/rank/many-causes.log";
     let (_, json, _) = scan(&["--format", "json", MANY]);
     let causes = json_of(json.as_bytes())["root_causes"]

@@ -97,8 +97,9 @@ fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str
 }
 
 /// Renders the full report.
-/// Causes shown in full (evidence, fix, references); later ones get one
-/// line each, so that an incident with many causes still reads on a screen.
+/// Causes shown in full (evidence, fix, references); later ones get their
+/// heading, where and the explanation, so that an incident with many causes
+/// still reads on a screen.
 /// The other formats keep every cause in full.
 const FULL_CAUSES: usize = 3;
 
@@ -128,6 +129,7 @@ fn render_view(report: &ReportView, style: Style) -> String {
                 cause.class.terminal(),
                 style.dim(&at)
             );
+            let _ = writeln!(out, "  {}", cause.explanation.terminal());
             if i + 1 == report.root_causes.len() {
                 out.push_str("  (causes after the first three in brief: --format json, markdown or html has them in full)\n\n");
             }
