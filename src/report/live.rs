@@ -250,17 +250,7 @@ fn key_text(key: &Option<Untrusted>) -> String {
 fn text_event(event: &EventView, style: Style, to: &mut Rendered) {
     match event {
         EventView::Finding(found) => {
-            let origin = found
-                .origin
-                .as_ref()
-                .map(|label| format!(" [{}]", label.terminal()))
-                .unwrap_or_default();
-            let location = format!("{}:{}:{origin}", found.path.terminal(), found.line);
-            let location = if style.color {
-                format!("\x1b[35m{location}\x1b[0m")
-            } else {
-                location
-            };
+            let location = super::matches::location(found, style);
             to.out.push_str(&format!(
                 "{location} [{}] {}: {}\n",
                 style.severity(found.severity),

@@ -27,20 +27,22 @@ pub fn render(lines: &[MatchLine], json: bool, style: Style, redact_secrets: boo
 }
 
 fn line(m: &MatchView, style: Style) -> String {
+    let tag = format!("[{}]", join_terminal(&m.rules, ", "));
+    format!(
+        "{} {} {}\n",
+        location(m, style),
+        style.bold(&tag),
+        m.text.terminal()
+    )
+}
+
+/// `path:line: [origin]` of a matched line, as grep places it (magenta in colour);
+/// shared by `--matches` and `tail`'s findings.
+pub(super) fn location(m: &MatchView, style: Style) -> String {
     let origin = m
         .origin
         .as_ref()
         .map(|label| format!(" [{}]", label.terminal()))
         .unwrap_or_default();
-    let location = format!("{}:{}:{origin}", m.path.terminal(), m.line);
-    let tag = format!("[{}]", join_terminal(&m.rules, ", "));
-    let (location, tag) = if style.color {
-        (
-            format!("\x1b[35m{location}\x1b[0m"),
-            format!("\x1b[1m{tag}\x1b[0m"),
-        )
-    } else {
-        (location, tag)
-    };
-    format!("{location} {tag} {}\n", m.text.terminal())
+    style.paint("35", &format!("{}:{}:{origin}", m.path.terminal(), m.line))
 }

@@ -33,6 +33,9 @@ pub struct Hit {
 struct PatternRef {
     target: Target,
     index: usize,
+    /// Whether the pattern names a capture (else one `find` confirms it),
+    /// worked out once here rather than on every candidate line.
+    named_groups: bool,
 }
 
 /// Literals that make a raw line a candidate without belonging to a rule:
@@ -185,7 +188,11 @@ impl Matcher {
         let mut add = |target: Target, list: &[Pattern]| {
             for (index, pattern) in list.iter().enumerate() {
                 let id = patterns.len();
-                patterns.push(PatternRef { target, index });
+                patterns.push(PatternRef {
+                    target,
+                    index,
+                    named_groups: pattern.regex.capture_names().flatten().next().is_some(),
+                });
                 let Some(needles) = &pattern.needles else {
                     always.push(id);
                     continue;
@@ -302,7 +309,11 @@ impl Matcher {
         let mut cached_meta: Option<Meta> = None;
         let mut hits: Vec<Hit> = Vec::new();
         for id in candidates {
-            let PatternRef { target, index } = self.patterns[id];
+            let PatternRef {
+                target,
+                index,
+                named_groups,
+            } = self.patterns[id];
             if hits.iter().any(|h| h.target == target) {
                 continue;
             }
@@ -316,8 +327,7 @@ impl Matcher {
             // Most candidates fail: `is_match` (or `find`, for a pattern
             // without groups) rejects them without allocating the capture
             // slots `captures` needs.
-            let has_groups = pattern.regex.capture_names().flatten().next().is_some();
-            let found = if has_groups {
+            let found = if named_groups {
                 pattern.regex.is_match(message).then_some(None)
             } else {
                 pattern.regex.find(message).map(|m| Some(m.range()))
