@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use super::literals::Literals;
 
 use crate::input::clip;
 use crate::input::meta::Meta;
@@ -109,58 +109,38 @@ struct NeedleUse {
     error_word: bool,
 }
 
-/// One automaton over needles plus, per needle, what it stands for.
+/// The needles of one case mode plus, per needle, what it stands for.
 ///
-/// The automaton is a DFA: one pass over a buffer costs the same whatever
-/// the number of needles (the pack has well over a thousand), where
-/// SIMD searchers take at most 64 needles each and so need one pass per
-/// group. Measured on a 200 MB kubectl corpus with the shipped pack, the
-/// DFA found the candidate lines 3.5× faster than groups of Teddy searchers.
+/// One search covers every needle, however many (the pack has well over a
+/// thousand): see [`Literals`] for how, and why not an Aho-Corasick DFA.
 struct Prefilter {
-    automaton: AhoCorasick,
+    literals: Literals,
     uses: Vec<NeedleUse>,
 }
 
 impl Prefilter {
     fn build(needles: Vec<(String, NeedleUse)>, case_insensitive: bool) -> Option<Prefilter> {
-        if needles.is_empty() {
-            return None;
-        }
-        let build = |kind| {
-            AhoCorasickBuilder::new()
-                .kind(kind)
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(case_insensitive)
-                .build(needles.iter().map(|(n, _)| n.as_bytes()))
-        };
-        // The DFA is the fast choice; its size is bounded by the needles,
-        // and should it be refused, the automaton picked by the crate still
-        // gives the same matches.
-        let automaton = build(Some(AhoCorasickKind::DFA))
-            .or_else(|_| build(None))
-            .ok()?;
+        let texts: Vec<&[u8]> = needles.iter().map(|(n, _)| n.as_bytes()).collect();
         Some(Prefilter {
-            automaton,
+            literals: Literals::new(&texts, case_insensitive)?,
             uses: needles.into_iter().map(|(_, used)| used).collect(),
         })
     }
 
     /// Start of the first needle in `hay[from..]`.
     fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
-        self.automaton
-            .find(Input::new(hay).range(from..))
-            .map(|m| m.start())
+        self.literals.find(hay, from)
     }
 
     /// Adds the patterns whose needles occur in `text` to `candidates`;
     /// returns whether an error-shaped word occurs.
     fn candidates_in(&self, text: &str, candidates: &mut Vec<usize>) -> bool {
         let mut error_word = false;
-        for m in self.automaton.find_overlapping_iter(text.as_bytes()) {
-            let used = &self.uses[m.pattern().as_usize()];
+        self.literals.for_each_in(text.as_bytes(), |id| {
+            let used = &self.uses[id];
             candidates.extend_from_slice(&used.patterns);
             error_word |= used.error_word;
-        }
+        });
         error_word
     }
 }

@@ -5,6 +5,7 @@
 //! rebased afterwards, and look-back (tracebacks) reads the shared buffer.
 
 pub mod around;
+mod literals;
 pub mod matcher;
 
 use std::collections::VecDeque;
