@@ -219,9 +219,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(out) => out,
         Err(stopped) => return stopped.exit(),
     };
-    let style = Style {
-        color: args.color.enabled(out.is_terminal()),
-    };
+    let style = Style::new(args.color.enabled(out.is_terminal()), out.columns());
     let bar = progress::bar(input_size(&paths), !args.no_progress && !args.quiet);
     let advance = |bytes: u64| bar.inc(bytes);
     let mut stopped: Option<Stopped> = None;

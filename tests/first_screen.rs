@@ -1,0 +1,314 @@
+//! The text report's first screen: the verdict, one line per root cause,
+//! one per sequence and a line of totals fit 23 rows of a 100-column
+//! screen (a 24-row terminal under a pager) however big the incident; the
+//! details show exactly the causes the summary lists, and every cap says
+//! how many it left out.
+
+mod common;
+
+use common::faultline;
+use serde_json::Value;
+
+/// The width text output is fitted to when it is not a terminal.
+const COLUMNS: usize = 100;
+/// A 24-row screen, less the pager's prompt.
+const ROWS: usize = 23;
+
+const CAUSES: usize = 30;
+const WARNINGS: usize = 15;
+const SEQUENCES: usize = 6;
+
+/// Rules made for the test: error rules that are each a root cause,
+/// warning rules that are other findings, and three-step sequences.
+fn rules() -> String {
+    let mut yaml = String::from("rules:\n");
+    for n in 0..CAUSES {
+        yaml.push_str(&format!(
+            "  - id: t.failure-{n:02}\n    title: Failure number {n:02} of a long incident with many causes\n    \
+             class: unknown\n    severity: error\n    patterns: ['FAILURE-{n:02} happened']\n"
+        ));
+    }
+    for n in 0..WARNINGS {
+        yaml.push_str(&format!(
+            "  - id: t.warning-{n:02}\n    title: Warning number {n:02}\n    \
+             class: unknown\n    severity: warning\n    patterns: ['WARNING-{n:02} seen']\n"
+        ));
+    }
+    yaml.push_str("sequences:\n");
+    for n in 0..SEQUENCES {
+        yaml.push_str(&format!(
+            "  - id: t.sequence-{n}\n    title: Start-up of service {n}\n    milestones:\n"
+        ));
+        for step in ["one", "two", "three"] {
+            yaml.push_str(&format!(
+                "      - id: {step}\n        title: Step {step}\n        patterns: ['service-{n} step {step}']\n"
+            ));
+        }
+    }
+    yaml
+}
+
+/// A log in which every rule matches (each failure twice) and every
+/// sequence stops after its second step, with healthy lines after it.
+fn log() -> String {
+    let mut lines = Vec::new();
+    for n in 0..SEQUENCES {
+        lines.push(format!("INFO service-{n} step one"));
+        lines.push(format!("INFO service-{n} step two"));
+    }
+    for round in 0..2 {
+        for n in 0..CAUSES {
+            lines.push(format!("ERROR FAILURE-{n:02} happened (round {round})"));
+        }
+    }
+    for n in 0..WARNINGS {
+        lines.push(format!("WARNING WARNING-{n:02} seen"));
+    }
+    for n in 0..200 {
+        lines.push(format!("INFO request {n} ok"));
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("2026-01-01T00:{:02}:{:02}.123Z {l}\n", i / 60, i % 60))
+        .collect()
+}
+
+struct Incident {
+    _dir: tempfile::TempDir,
+    rules: String,
+    log: String,
+}
+
+fn incident() -> Incident {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules_path = dir.path().join("rules.yaml");
+    let log_path = dir.path().join("incident.log");
+    std::fs::write(&rules_path, rules()).expect("write rules");
+    std::fs::write(&log_path, log()).expect("write log");
+    Incident {
+        rules: rules_path.to_str().expect("UTF-8").to_string(),
+        log: log_path.to_str().expect("UTF-8").to_string(),
+        _dir: dir,
+    }
+}
+
+fn scan(args: &[&str]) -> String {
+    let output = faultline().arg("scan").args(args).output().expect("run");
+    assert!(output.status.code().is_some_and(|c| c < 2), "{output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// Rows a line takes on a screen [`COLUMNS`] wide (the report's text is
+/// one column per character here).
+fn rows(line: &str) -> usize {
+    line.chars().count().div_ceil(COLUMNS).max(1)
+}
+
+/// The first screen: everything before the first detail section (a cause
+/// heading, else a sequence's), without the blank line that ends it.
+fn first_screen(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text
+        .lines()
+        .take_while(|l| {
+            !l.starts_with("ROOT CAUSE ")
+                && !l.starts_with("SEQUENCE ")
+                && !l.starts_with("OTHER FINDINGS")
+        })
+        .collect();
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
+/// The cause rows of the summary table (between its header and the next
+/// blank or "… N more" line).
+fn table<'a>(screen: &[&'a str]) -> Vec<&'a str> {
+    screen
+        .iter()
+        .skip_while(|l| !l.starts_with("SEVERITY  COUNT"))
+        .skip(1)
+        .take_while(|l| !l.is_empty() && !l.starts_with('…'))
+        .copied()
+        .collect()
+}
+
+/// The cause headings of the details.
+fn headings(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.starts_with("ROOT CAUSE ") || l.starts_with("ALSO A CAUSE "))
+        .collect()
+}
+
+fn json(args: &[&str]) -> Value {
+    let output = faultline()
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("run");
+    serde_json::from_slice(&output.stdout).expect("JSON report")
+}
+
+#[test]
+fn a_big_incident_s_summary_fits_one_screen_and_says_what_it_left_out() {
+    let incident = incident();
+    let args = [
+        "--no-default-rules",
+        "--rules",
+        &incident.rules,
+        &incident.log,
+    ];
+    let text = scan(&args);
+    let report = json(&args);
+    let causes = report["root_causes"].as_array().expect("root_causes");
+    assert_eq!(causes.len(), CAUSES, "every failure is a cause");
+
+    let screen = first_screen(&text);
+    let used: usize = screen.iter().map(|l| rows(l)).sum();
+    assert!(used <= ROWS, "{used} rows:\n{}", screen.join("\n"));
+    assert!(screen[0].starts_with("VERDICT "), "{text}");
+
+    // The table lists the causes the details show, in the same order, and
+    // says how many neither shows.
+    let listed = table(&screen);
+    let detailed = headings(&text);
+    assert!(listed.len() >= 5 && listed.len() < CAUSES, "{text}");
+    assert_eq!(listed.len(), detailed.len(), "{text}");
+    for (row, (heading, cause)) in listed.iter().zip(detailed.iter().zip(causes)) {
+        let title = cause["title"].as_str().expect("title");
+        assert!(row.starts_with("error "), "{row}");
+        assert!(row.contains("incident.log:"), "{row}");
+        // Titles may be cut at the screen's width, never their start.
+        let shown = row.rsplit("  ").next().expect("a title cell");
+        let shown = shown.trim_end_matches('…');
+        assert!(
+            title.starts_with(shown) && shown.len() > 10,
+            "{row} / {title}"
+        );
+        assert!(heading.contains(title), "{heading} / {title}");
+    }
+    let left = CAUSES - listed.len();
+    let more = format!(
+        "… {left} more causes, left out to fit the screen: --format json, markdown or html lists all {CAUSES}"
+    );
+    assert!(screen.contains(&more.as_str()), "{text}");
+    assert_eq!(
+        text.matches(&more).count(),
+        2,
+        "on the screen and after the details:\n{text}"
+    );
+
+    // The times share a date: it heads the column, the rows show the time
+    // to the second.
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.starts_with("SEVERITY  COUNT  2026-01-01  ")),
+        "{text}"
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|r| r.contains("Z  ") && !r.contains(".123")),
+        "{text}"
+    );
+
+    // Sequences: the first three, then a count; the details show all six.
+    let stalled: Vec<&&str> = screen
+        .iter()
+        .filter(|l| l.contains("Start-up of service"))
+        .collect();
+    assert_eq!(stalled.len(), 3, "{text}");
+    assert!(
+        stalled
+            .iter()
+            .all(|l| l.ends_with(": 2/3, missing Step three")),
+        "{text}"
+    );
+    assert!(screen.contains(&"… 3 more sequences, below"), "{text}");
+    assert_eq!(
+        text.matches("SEQUENCE Start-up of service").count(),
+        SEQUENCES,
+        "{text}"
+    );
+
+    // Totals: what else there is and how much was read.
+    let lines = log().lines().count();
+    let totals = format!(
+        "{WARNINGS} other findings ({WARNINGS} warning), no unrecognised errors; read 1 input, {lines} lines, no problems"
+    );
+    assert_eq!(screen.last(), Some(&totals.as_str()), "{text}");
+
+    // Other findings: ten listed, the rest counted.
+    let others = text
+        .lines()
+        .filter(|l| l.starts_with("  [warning] Warning number"))
+        .count();
+    assert_eq!(others, 10, "{text}");
+    assert!(
+        text.contains(&format!(
+            "\n  … {} more findings: --format json lists every finding\n",
+            WARNINGS - 10
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_small_incident_lists_every_cause_and_cuts_nothing() {
+    const MANY: &str = "fixtures/rank/many-causes.log";
+    let text = scan(&[MANY]);
+    let causes: Vec<String> = json(&[MANY])["root_causes"]
+        .as_array()
+        .expect("root_causes")
+        .iter()
+        .map(|c| c["title"].as_str().expect("title").to_string())
+        .collect();
+    let screen = first_screen(&text);
+    let listed = table(&screen);
+    assert_eq!(listed.len(), causes.len(), "{text}");
+    assert_eq!(headings(&text).len(), causes.len(), "{text}");
+    // Long places give way to the titles, which fit in full here.
+    for (row, title) in listed.iter().zip(&causes) {
+        assert!(row.ends_with(&format!("  {title}")), "{row} / {title}");
+        assert!(row.contains("many-causes.log:"), "{row}");
+    }
+    assert!(!text.contains("causes, left out"), "{text}");
+    assert!(
+        screen
+            .iter()
+            .all(|l| l.chars().count() <= COLUMNS || l.starts_with("VERDICT ")),
+        "{text}"
+    );
+    assert_eq!(
+        screen.last(),
+        Some(&"0 other findings, no unrecognised errors; read 1 input, 6 lines, no problems"),
+        "{text}"
+    );
+}
+
+#[test]
+fn top_and_no_sequences_shorten_the_first_screen_too() {
+    let incident = incident();
+    let text = scan(&[
+        "--no-default-rules",
+        "--rules",
+        &incident.rules,
+        "--top",
+        "2",
+        "--no-sequences",
+        &incident.log,
+    ]);
+    let screen = first_screen(&text);
+    assert_eq!(table(&screen).len(), 2, "{text}");
+    assert_eq!(headings(&text).len(), 2, "{text}");
+    assert!(
+        !text.contains("causes, left out"),
+        "--top asked for two:\n{text}"
+    );
+    assert!(
+        !screen.iter().any(|l| l.contains("Start-up of service")),
+        "{text}"
+    );
+}
