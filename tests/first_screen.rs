@@ -112,7 +112,7 @@ fn a_big_incident_s_summary_fits_one_screen_and_says_what_it_left_out() {
     }
     let left = CAUSES - listed.len();
     let more = format!(
-        "… {left} more causes, left out to fit the screen: --format json, markdown or html lists all {CAUSES}"
+        "… {left} more causes, not shown: --format json, markdown or html lists all {CAUSES}"
     );
     assert!(screen.contains(&more.as_str()), "{text}");
     assert_eq!(
@@ -196,7 +196,7 @@ fn a_small_incident_lists_every_cause_and_cuts_nothing() {
         assert!(row.ends_with(&format!("  {title}")), "{row} / {title}");
         assert!(row.contains("many-causes.log:"), "{row}");
     }
-    assert!(!text.contains("causes, left out"), "{text}");
+    assert!(!text.contains("causes, not shown"), "{text}");
     assert!(
         screen
             .iter()
@@ -226,7 +226,7 @@ fn top_and_no_sequences_shorten_the_first_screen_too() {
     assert_eq!(table(&screen).len(), 2, "{text}");
     assert_eq!(headings(&text).len(), 2, "{text}");
     assert!(
-        !text.contains("causes, left out"),
+        !text.contains("causes, not shown"),
         "--top asked for two:\n{text}"
     );
     assert!(

@@ -207,7 +207,7 @@ fn the_first_screen_fits_an_80_by_24_terminal() {
     assert!(causes.iter().any(|l| l.trim_end().ends_with('…')), "{text}");
     assert!(
         rows.iter()
-            .any(|l| l.starts_with("… ") && l.contains("more causes")),
+            .any(|l| l.starts_with("… ") && l.contains("more causes, not shown: --format json")),
         "{text}"
     );
 }

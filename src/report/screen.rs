@@ -91,7 +91,18 @@ fn to_the_second(stamp: &str) -> String {
         .chars()
         .take_while(char::is_ascii_digit)
         .count();
-    let after_seconds = stamp[..dot].ends_with(|c: char| c.is_ascii_digit());
+    // `HH:MM:SS` right before the dot.
+    let after_seconds = dot >= 8
+        && stamp.as_bytes()[dot - 8..dot]
+            .iter()
+            .enumerate()
+            .all(|(i, b)| {
+                if i % 3 == 2 {
+                    *b == b':'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
     if digits == 0 || !after_seconds {
         return stamp.to_string();
     }
@@ -400,8 +411,9 @@ pub(super) fn first_screen(report: &ReportView, style: Style) -> FirstScreen {
     let causes = if causes_total <= room {
         causes_total
     } else {
-        // One row says how many were left out.
-        room.saturating_sub(1).max(MIN_CAUSES).min(causes_total)
+        // A line says how many were left out (at most this long).
+        let note = left_out(0, causes_total).map_or(0, |l| rows(&l, columns));
+        room.saturating_sub(note).max(MIN_CAUSES).min(causes_total)
     };
 
     let mut text = String::new();
@@ -418,7 +430,7 @@ pub(super) fn first_screen(report: &ReportView, style: Style) -> FirstScreen {
             .collect();
         cause_table(&mut text, style, &mut rows);
         if let Some(line) = left_out(causes, causes_total) {
-            let _ = writeln!(text, "{}", fit(&line, columns));
+            let _ = writeln!(text, "{line}");
         }
         text.push('\n');
     }
@@ -438,7 +450,7 @@ pub(super) fn left_out(shown: usize, total: usize) -> Option<String> {
     (shown < total).then(|| {
         let s = if total - shown == 1 { "" } else { "s" };
         format!(
-            "… {} more cause{s}, left out to fit the screen: --format json, markdown or html lists all {total}",
+            "… {} more cause{s}, not shown: --format json, markdown or html lists all {total}",
             total - shown
         )
     })
@@ -472,5 +484,23 @@ mod tests {
         assert_eq!(rows("", 100), 1);
         assert_eq!(rows(&"x".repeat(100), 100), 1);
         assert_eq!(rows(&"x".repeat(101), 100), 2);
+    }
+
+    #[test]
+    fn a_shared_date_heads_the_column_only_when_every_stamp_has_it() {
+        let same = ["2025-10-23T06:16:01Z", "2025-10-23 07:00:00+02:00"];
+        assert_eq!(shared_date(same.into_iter()), Some("2025-10-23"));
+        let days = ["2025-10-23T06:16:01Z", "2025-10-24T06:16:01Z"];
+        assert_eq!(shared_date(days.into_iter()), None);
+        let yearless = ["2025-10-23T06:16:01Z", "Oct 23 08:57:55 AM"];
+        assert_eq!(shared_date(yearless.into_iter()), None);
+        assert_eq!(shared_date(["-"].into_iter()), None);
+    }
+
+    #[test]
+    fn long_places_keep_their_end() {
+        assert_eq!(fit_left("a/b/c.log:12", 20), "a/b/c.log:12");
+        assert_eq!(fit_left("fixtures/rank/many.log:6", 12), "…/many.log:6");
+        assert_eq!(width(&fit_left("fixtures/rank/many.log:6", 12)), 12);
     }
 }
