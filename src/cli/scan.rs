@@ -25,7 +25,9 @@ use crate::rules::Severity;
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Human-readable report (or grep-like lines with --matches).
+    /// Human-readable report: a first screen (verdict, one line per cause and
+    /// sequence, totals) fitted to 23 rows, then the details (or grep-like
+    /// lines with --matches).
     Text,
     /// The JSON report (its fields are described in docs/json-report.md).
     Json,
