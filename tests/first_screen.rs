@@ -234,3 +234,42 @@ fn top_and_no_sequences_shorten_the_first_screen_too() {
         "{text}"
     );
 }
+
+#[test]
+fn input_problems_are_counted_on_the_first_screen_and_capped_at_the_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing: Vec<String> = (0..12)
+        .map(|n| {
+            dir.path()
+                .join(format!("missing-{n:02}.log"))
+                .to_str()
+                .expect("UTF-8")
+                .to_string()
+        })
+        .collect();
+    let output = faultline()
+        .args(["scan", "fixtures/rank/many-causes.log"])
+        .args(&missing)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let screen = first_screen(&text);
+    assert!(
+        screen.last().is_some_and(
+            |l| l.ends_with("; read 1 input, 6 lines, 12 input problems (listed at the end)")
+        ),
+        "{text}"
+    );
+    let listed = text.lines().filter(|l| l.starts_with("error: ")).count();
+    assert_eq!(listed, 10, "{text}");
+    assert!(
+        text.contains("\n… 2 more input problems: stderr and --format json list every one\n"),
+        "{text}"
+    );
+    // stderr names every one.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for path in &missing {
+        assert!(stderr.contains(path.as_str()), "{path}: {stderr}");
+    }
+}

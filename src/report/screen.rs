@@ -124,6 +124,14 @@ fn count(n: u64, thing: &str) -> String {
     format!("{n} {thing}{s}")
 }
 
+/// The start of a cap's line, `… n more things` (`None`: `total` fits
+/// under `cap`, nothing left out).
+pub(super) fn more(total: usize, cap: usize, thing: &str) -> Option<String> {
+    let n = total.checked_sub(cap).filter(|&n| n > 0)?;
+    let s = if n == 1 { "" } else { "s" };
+    Some(format!("… {n} more {thing}{s}"))
+}
+
 /// One root cause as table cells: severity, count, first seen, where, title.
 struct CauseRow {
     severity: Severity,
@@ -336,12 +344,7 @@ fn sequence_lines(style: Style, report: &ReportView) -> Vec<String> {
         .iter()
         .map(|s| sequence_line(style, s))
         .collect();
-    if shown < sequences.len() {
-        lines.push(format!(
-            "… {} more sequences, below",
-            sequences.len() - shown
-        ));
-    }
+    lines.extend(more(sequences.len(), shown, "sequence").map(|m| m + ", below"));
     lines
 }
 
@@ -447,13 +450,8 @@ pub(super) fn first_screen(report: &ReportView, style: Style) -> FirstScreen {
 /// The line saying how many causes neither the first screen nor the
 /// details show, and where they are (`None`: none left out).
 pub(super) fn left_out(shown: usize, total: usize) -> Option<String> {
-    (shown < total).then(|| {
-        let s = if total - shown == 1 { "" } else { "s" };
-        format!(
-            "… {} more cause{s}, not shown: --format json, markdown or html lists all {total}",
-            total - shown
-        )
-    })
+    more(total, shown, "cause")
+        .map(|m| format!("{m}, not shown: --format json, markdown or html lists all {total}"))
 }
 
 #[cfg(test)]

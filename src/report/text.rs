@@ -173,17 +173,8 @@ fn render_view(report: &ReportView, style: Style) -> String {
                 let _ = writeln!(out, "      {}", e.text.terminal());
             }
         }
-        if let Some(more) = report
-            .others
-            .len()
-            .checked_sub(OTHER_FINDINGS)
-            .filter(|&n| n > 0)
-        {
-            let s = if more == 1 { "" } else { "s" };
-            let _ = writeln!(
-                out,
-                "  … {more} more finding{s}: --format json lists every finding"
-            );
+        if let Some(more) = screen::more(report.others.len(), OTHER_FINDINGS, "finding") {
+            let _ = writeln!(out, "  {more}: --format json lists every finding");
         }
         out.push('\n');
     }
@@ -213,17 +204,8 @@ fn render_view(report: &ReportView, style: Style) -> String {
             problem.message.terminal()
         );
     }
-    if let Some(more) = report
-        .problems
-        .len()
-        .checked_sub(PROBLEMS)
-        .filter(|&n| n > 0)
-    {
-        let s = if more == 1 { "" } else { "s" };
-        let _ = writeln!(
-            out,
-            "… {more} more input problem{s}: stderr and --format json list every one"
-        );
+    if let Some(more) = screen::more(report.problems.len(), PROBLEMS, "input problem") {
+        let _ = writeln!(out, "{more}: stderr and --format json list every one");
     }
     let s = &report.stats;
     let _ = writeln!(
