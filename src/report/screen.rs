@@ -457,6 +457,39 @@ pub(super) fn left_out(shown: usize, total: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Engine, Options};
+
+    #[test]
+    fn any_width_gives_lines_no_wider_than_the_screen() {
+        let engine = Engine::with_default_rules(Options::default())
+            .unwrap_or_else(|_| panic!("the embedded pack loads"));
+        let log = std::fs::read("fixtures/rank/many-causes.log")
+            .unwrap_or_else(|e| panic!("fixture: {e}"));
+        let report = engine.report(&engine.scan_bytes("fixtures/rank/many-causes.log", &log));
+        let view = ReportView::of(&report);
+        for columns in [1, 2, 9, 10, 30, 80, 100, 300] {
+            let style = Style {
+                color: false,
+                columns,
+            };
+            let screen = first_screen(&view, style);
+            // A long verdict on a narrow screen leaves room for fewer.
+            let all = report.root_causes.len();
+            let expected = if columns >= 80 { all } else { MIN_CAUSES };
+            assert!(screen.causes >= expected, "{columns}: {}", screen.text);
+            for line in screen.text.lines().skip(1) {
+                // The verdict, the totals and what was left out wrap (their
+                // rows are counted); the rest is cut to fit.
+                if line.contains(" other finding") || line.starts_with("… ") {
+                    continue;
+                }
+                assert!(
+                    width(line) <= columns.max(STATUS_WIDTH + 1),
+                    "{columns}: {line:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn fractions_of_seconds_are_dropped_and_the_zone_kept() {
