@@ -100,7 +100,9 @@ fn a_big_incident_s_summary_fits_one_screen_and_says_what_it_left_out() {
     for (row, (heading, cause)) in listed.iter().zip(detailed.iter().zip(causes)) {
         let title = cause["title"].as_str().expect("title");
         assert!(row.starts_with("error "), "{row}");
-        assert!(row.contains("incident.log:"), "{row}");
+        // One input: the verdict names it, the table gives the line.
+        let line = cause["evidence"][0]["line"].to_string();
+        assert_eq!(row.split_whitespace().nth(3), Some(line.as_str()), "{row}");
         // Titles may be cut at the screen's width, never their start.
         let shown = row.rsplit("  ").next().expect("a title cell");
         let shown = shown.trim_end_matches('…');
@@ -126,7 +128,7 @@ fn a_big_incident_s_summary_fits_one_screen_and_says_what_it_left_out() {
     assert!(
         screen
             .iter()
-            .any(|l| l.starts_with("SEVERITY  COUNT  2026-01-01  ")),
+            .any(|l| l.starts_with("SEVERITY  COUNT  2026-01-01  LINE  ROOT CAUSE")),
         "{text}"
     );
     assert!(
@@ -191,10 +193,9 @@ fn a_small_incident_lists_every_cause_and_cuts_nothing() {
     let listed = table(&screen);
     assert_eq!(listed.len(), causes.len(), "{text}");
     assert_eq!(headings(&text).len(), causes.len(), "{text}");
-    // Long places give way to the titles, which fit in full here.
+    // The titles fit in full here.
     for (row, title) in listed.iter().zip(&causes) {
         assert!(row.ends_with(&format!("  {title}")), "{row} / {title}");
-        assert!(row.contains("many-causes.log:"), "{row}");
     }
     assert!(!text.contains("causes, not shown"), "{text}");
     assert!(
@@ -271,5 +272,35 @@ fn input_problems_are_counted_on_the_first_screen_and_capped_at_the_end() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     for path in &missing {
         assert!(stderr.contains(path.as_str()), "{path}: {stderr}");
+    }
+}
+
+#[test]
+fn with_several_inputs_the_table_says_which_one() {
+    const MANY: &str = "fixtures/rank/many-causes.log";
+    const DEGRADED: &str = "fixtures/degraded-import/render-dashboard.log";
+    let text = scan(&[MANY, DEGRADED]);
+    let screen = first_screen(&text);
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.starts_with("SEVERITY  COUNT  FIRST SEEN") && l.contains("  WHERE  ")),
+        "{text}"
+    );
+    let listed = table(&screen);
+    let causes = json(&[MANY, DEGRADED])["root_causes"]
+        .as_array()
+        .expect("root_causes")
+        .clone();
+    assert_eq!(listed.len(), causes.len(), "{text}");
+    for (row, cause) in listed.iter().zip(&causes) {
+        // path:line, a long path cut from the left so its end stays.
+        let path = cause["evidence"][0]["path"].as_str().expect("path");
+        let at = format!("{path}:{}", cause["evidence"][0]["line"]);
+        let cell = row
+            .split_whitespace()
+            .find(|w| w.contains(".log:"))
+            .unwrap_or_else(|| panic!("no place in {row}"));
+        assert!(at.ends_with(cell.trim_start_matches('…')), "{row} / {at}");
     }
 }

@@ -109,9 +109,14 @@ fn to_the_second(stamp: &str) -> String {
     format!("{}{}", &stamp[..dot], &stamp[dot + 1 + digits..])
 }
 
-/// `path:line [origin]`: where to look, without the time (its own column).
-fn place(e: &EvidenceView) -> String {
-    let mut at = format!("{}:{}", e.path.terminal(), e.line);
+/// `path:line [origin]`: where to look, without the time (its own column);
+/// `line [origin]` when one input was read (the verdict names it).
+fn place(e: &EvidenceView, one_input: bool) -> String {
+    let mut at = if one_input {
+        e.line.to_string()
+    } else {
+        format!("{}:{}", e.path.terminal(), e.line)
+    };
     if let Some(origin) = &e.origin {
         at.push_str(&format!(" [{}]", origin.terminal()));
     }
@@ -142,7 +147,7 @@ struct CauseRow {
 }
 
 impl CauseRow {
-    fn of(cause: &CauseView, report: &ReportView) -> CauseRow {
+    fn of(cause: &CauseView, report: &ReportView, one_input: bool) -> CauseRow {
         let first = cause.evidence.first();
         // The cause's own rule's finding counts its lines; a cause always
         // has one, the evidence is the fallback.
@@ -157,7 +162,7 @@ impl CauseRow {
             seen: first
                 .and_then(|e| e.timestamp.as_ref())
                 .map_or_else(|| "-".to_string(), |t| to_the_second(&t.terminal())),
-            place: first.map_or_else(|| "-".to_string(), place),
+            place: first.map_or_else(|| "-".to_string(), |e| place(e, one_input)),
             title: cause.title.terminal(),
         }
     }
@@ -211,7 +216,8 @@ const WHERE_MIN: usize = 20;
 /// The cause table: a header and one line per cause, columns as wide as
 /// their widest cell. When a line would not fit the screen, long places
 /// are cut from the left (down to [`WHERE_MIN`]), then titles at the end.
-fn cause_table(out: &mut String, style: Style, rows: &mut [CauseRow]) {
+/// `place_header`: `WHERE` (`path:line`), or `LINE` for a single input.
+fn cause_table(out: &mut String, style: Style, rows: &mut [CauseRow], place_header: &str) {
     let mut seen_header = "FIRST SEEN".to_string();
     if let Some(date) = shared_date(rows.iter().map(|r| r.seen.as_str())).map(str::to_string) {
         for row in rows.iter_mut() {
@@ -229,7 +235,7 @@ fn cause_table(out: &mut String, style: Style, rows: &mut [CauseRow]) {
     let count_w = widest(|r| &r.count, "COUNT");
     let seen_w = widest(|r| &r.seen, &seen_header);
     let title_w = widest(|r| &r.title, "ROOT CAUSE");
-    let mut place_w = widest(|r| &r.place, "WHERE");
+    let mut place_w = widest(|r| &r.place, place_header);
     let before_place = SEVERITY_WIDTH + 2 + count_w + 2 + seen_w + 2;
     let room = style.columns.saturating_sub(before_place + 2);
     if place_w + title_w > room {
@@ -240,7 +246,7 @@ fn cause_table(out: &mut String, style: Style, rows: &mut [CauseRow]) {
         pad("SEVERITY", SEVERITY_WIDTH),
         "COUNT",
         pad(&seen_header, seen_w),
-        pad("WHERE", place_w),
+        pad(place_header, place_w),
     );
     let _ = writeln!(out, "{}", style.bold(&fit(&header, style.columns)));
     for row in rows.iter() {
@@ -427,11 +433,13 @@ pub(super) fn first_screen(report: &ReportView, style: Style) -> FirstScreen {
         report.verdict.terminal()
     );
     if causes_total > 0 {
+        let one_input = report.stats.files == 1;
         let mut rows: Vec<CauseRow> = report.root_causes[..causes]
             .iter()
-            .map(|c| CauseRow::of(c, report))
+            .map(|c| CauseRow::of(c, report, one_input))
             .collect();
-        cause_table(&mut text, style, &mut rows);
+        let place_header = if one_input { "LINE" } else { "WHERE" };
+        cause_table(&mut text, style, &mut rows, place_header);
         if let Some(line) = left_out(causes, causes_total) {
             let _ = writeln!(text, "{line}");
         }
