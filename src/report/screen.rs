@@ -24,10 +24,10 @@ use super::view::{CauseView, EvidenceView, ReportView, SequenceView};
 /// The screen the block fits: 24 rows, the height terminals open with. The
 /// block takes at most one row less, so that a pager's prompt (`less`)
 /// does not hide its last line.
-pub const ROWS: usize = 24;
+pub(crate) const ROWS: usize = 24;
 
 /// The width assumed when the output is not a terminal.
-pub const DEFAULT_COLUMNS: usize = 100;
+pub(crate) const DEFAULT_COLUMNS: usize = 100;
 
 /// Causes listed however little room a long verdict leaves.
 const MIN_CAUSES: usize = 5;
