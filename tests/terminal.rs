@@ -1,8 +1,11 @@
 //! What only a terminal shows: the scan's progress bar appears on a slow
-//! scan, is cleared on Ctrl-C, and never appears with `--no-progress`.
+//! scan, is cleared on Ctrl-C, and never appears with `--no-progress`; the
+//! report's first screen is fitted to the terminal's width.
 //! Driven through tmux (`.ci/run` installs it), which gives faultline a
 //! real terminal and lets the test read the screen.
 #![cfg(unix)]
+
+mod common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,6 +20,11 @@ impl Screen {
     /// ignores Ctrl-C itself (faultline installs its own handler) and
     /// prints faultline's exit status after it.
     fn start(name: &str, args: &[&str]) -> Screen {
+        Screen::start_sized(name, args, (120, 20))
+    }
+
+    /// [`Screen::start`] in a pane of `(columns, rows)`.
+    fn start_sized(name: &str, args: &[&str], (columns, rows): (u16, u16)) -> Screen {
         let screen = Screen {
             socket: format!("faultline-{name}-{}", std::process::id()),
         };
@@ -30,9 +38,9 @@ impl Screen {
                 "new-session",
                 "-d",
                 "-x",
-                "120",
+                &columns.to_string(),
                 "-y",
-                "20",
+                &rows.to_string(),
                 "sh",
                 "-c",
                 &script,
@@ -141,6 +149,65 @@ fn no_path_on_a_terminal_is_an_error_not_a_wait() {
     let text = screen.text();
     assert!(
         text.contains("faultline: no input: name files, directories or globs, or pipe logs in"),
+        "{text}"
+    );
+}
+
+/// The first screen on an 80-column terminal: the verdict, the cause table,
+/// the sequences and the totals take at most 23 rows of it (24 with a
+/// pager's prompt), whatever the width; lines are cut at 80, not wrapped.
+#[test]
+fn the_first_screen_fits_an_80_by_24_terminal() {
+    let incident = common::incident::incident();
+    let screen = Screen::start_sized(
+        "first",
+        &[
+            "scan",
+            "--no-progress",
+            "--no-default-rules",
+            "--rules",
+            &incident.rules,
+            &incident.log,
+        ],
+        (80, 24),
+    );
+    assert_eq!(screen.exit_status(), "1");
+    let text = screen.text();
+    // The pane's rows from the verdict down to the totals line.
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("VERDICT "))
+        .take_while(|l| !l.starts_with("ROOT CAUSE "))
+        .collect();
+    let totals = rows
+        .iter()
+        .rposition(|l| l.contains(" other finding"))
+        .unwrap_or_else(|| panic!("no totals line:\n{text}"));
+    assert!(totals < 23, "{} rows:\n{text}", totals + 1);
+    let table = rows
+        .iter()
+        .position(|l| l.starts_with("SEVERITY  COUNT"))
+        .unwrap_or_else(|| panic!("no cause table:\n{text}"));
+    // Every cause row is a row of its own: it starts with a severity (a
+    // wrapped line would leave a row starting elsewhere), and is cut with
+    // an ellipsis rather than wrapped.
+    let causes: Vec<&&str> = rows[table + 1..]
+        .iter()
+        .take_while(|l| !l.is_empty() && !l.starts_with('…'))
+        .collect();
+    assert!(causes.len() >= 5, "{text}");
+    assert!(
+        causes
+            .iter()
+            .all(|l| ["critical ", "error ", "warning ", "info "]
+                .iter()
+                .any(|s| l.starts_with(s))),
+        "{text}"
+    );
+    assert!(causes.iter().any(|l| l.trim_end().ends_with('…')), "{text}");
+    assert!(
+        rows.iter()
+            .any(|l| l.starts_with("… ") && l.contains("more causes, not shown: --format json")),
         "{text}"
     );
 }

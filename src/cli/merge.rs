@@ -81,9 +81,7 @@ pub fn run(args: &MergeArgs) -> ExitCode {
         Ok(out) => out,
         Err(stopped) => return stopped.exit(),
     };
-    let style = Style {
-        color: args.color.enabled(out.is_terminal()),
-    };
+    let style = Style::new(args.color.enabled(out.is_terminal()), out.columns());
     if let Err(stopped) = out.write(&render_report(&report, args.format, style)) {
         return stopped.exit();
     }

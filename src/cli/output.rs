@@ -75,6 +75,17 @@ impl Output {
         self.terminal
     }
 
+    /// The terminal's width in columns, when output goes to one (the
+    /// text report's first screen is fitted to it).
+    pub fn columns(&self) -> Option<usize> {
+        if !self.terminal {
+            return None;
+        }
+        terminal_size::terminal_size_of(io::stdout())
+            .map(|(width, _)| usize::from(width.0))
+            .filter(|&w| w > 0)
+    }
+
     /// Writes `text` (and flushes it, so that live output is seen live).
     pub fn write(&mut self, text: &str) -> Result<(), Stopped> {
         if text.is_empty() {

@@ -25,7 +25,9 @@ use crate::rules::Severity;
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Human-readable report (or grep-like lines with --matches).
+    /// Human-readable report: a first screen (verdict, one line per cause and
+    /// sequence, totals) fitted to 23 rows, then the details (or grep-like
+    /// lines with --matches).
     Text,
     /// The JSON report (its fields are described in docs/json-report.md).
     Json,
@@ -219,9 +221,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(out) => out,
         Err(stopped) => return stopped.exit(),
     };
-    let style = Style {
-        color: args.color.enabled(out.is_terminal()),
-    };
+    let style = Style::new(args.color.enabled(out.is_terminal()), out.columns());
     let bar = progress::bar(input_size(&paths), !args.no_progress && !args.quiet);
     let advance = |bytes: u64| bar.inc(bytes);
     let mut stopped: Option<Stopped> = None;

@@ -155,11 +155,11 @@ pub fn run(args: &TailArgs) -> ExitCode {
     let report_format = args.report_format();
     let how = LiveStyle {
         json: args.format == TailFormat::Jsonl,
-        style: Style {
-            color: args
-                .color
+        style: Style::new(
+            args.color
                 .enabled(report_format.is_none() && out.is_terminal()),
-        },
+            out.columns(),
+        ),
         redact: !args.no_redact,
     };
     let interrupted = Arc::new(AtomicBool::new(false));

@@ -142,7 +142,7 @@ fn json_event(event: &LiveEvent, redact_secrets: bool, to: &mut Rendered) {
                     path: path.into(),
                     message: message.into(),
                 },
-                Style { color: false },
+                Style::plain(),
                 to,
             );
             return;

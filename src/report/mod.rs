@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod matches;
 pub mod redact;
 pub mod sanitize;
+mod screen;
 pub mod text;
 pub mod untrusted;
 pub mod view;

@@ -7,16 +7,35 @@ use std::fmt::Write as _;
 use crate::analyze::{Report, RunStatus};
 use crate::rules::Severity;
 
+use super::screen::{self, DEFAULT_COLUMNS};
 use super::untrusted::join_terminal;
-use super::view::{EvidenceView, ReportView, SequenceView};
+use super::view::{CauseView, EvidenceView, ReportView, SequenceView};
 
-/// ANSI styling, off unless writing to a terminal that wants colour.
+/// How the text is drawn: ANSI colour (off unless writing to a terminal
+/// that wants it) and the width the first screen is fitted to.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
+    /// The terminal's width in columns, or [`DEFAULT_COLUMNS`] when the
+    /// output is not a terminal.
+    pub columns: usize,
 }
 
 impl Style {
+    /// Colour as asked, fitted to a screen `columns` wide (`None`: the
+    /// output is not a terminal, so [`DEFAULT_COLUMNS`]).
+    pub fn new(color: bool, columns: Option<usize>) -> Style {
+        Style {
+            color,
+            columns: columns.unwrap_or(DEFAULT_COLUMNS),
+        }
+    }
+
+    /// No colour, the default width: for text written anywhere but a report's terminal.
+    pub fn plain() -> Style {
+        Style::new(false, None)
+    }
+
     pub(super) fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -96,86 +115,42 @@ fn write_evidence(out: &mut String, style: Style, e: &EvidenceView, indent: &str
     }
 }
 
-/// Renders the full report.
 /// Causes shown in full (evidence, fix, references); later ones get their
 /// heading, where and the explanation, so that an incident with many causes
-/// still reads on a screen.
-/// The other formats keep every cause in full.
+/// still reads on a screen. The other formats keep every cause in full.
 const FULL_CAUSES: usize = 3;
 
+/// Other findings listed below the causes; the rest are counted.
+const OTHER_FINDINGS: usize = 10;
+
+/// Input problems listed at the end; the rest are counted (stderr and the
+/// JSON report list every one).
+const PROBLEMS: usize = 10;
+
+/// Renders the full report: the first screen ([`screen`]), then the details.
 pub fn render(report: &Report, style: Style) -> String {
     render_view(&ReportView::of(report), style)
 }
 
 fn render_view(report: &ReportView, style: Style) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {}\n",
-        style.bold("VERDICT"),
-        report.verdict.terminal()
-    );
-    for (i, cause) in report.root_causes.iter().enumerate() {
+    let first = screen::first_screen(report, style);
+    let mut out = first.text;
+    let causes = &report.root_causes[..first.causes];
+    for (i, cause) in causes.iter().enumerate() {
         let heading = if i == 0 { "ROOT CAUSE" } else { "ALSO A CAUSE" };
-        if i >= FULL_CAUSES {
-            let at = cause.evidence.first().map(location).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{} [{}] {} ({}, {})  {}",
-                style.bold(heading),
-                style.severity(cause.severity),
-                cause.title.terminal(),
-                cause.rule.terminal(),
-                cause.class.terminal(),
-                style.dim(&at)
-            );
-            let _ = writeln!(out, "  {}", cause.explanation.terminal());
-            if i + 1 == report.root_causes.len() {
-                out.push_str("  (causes after the first three in brief: --format json, markdown or html has them in full)\n\n");
-            }
-            continue;
+        if i < FULL_CAUSES {
+            write_cause(&mut out, style, report, cause, heading);
+        } else {
+            write_brief_cause(&mut out, style, cause, heading);
         }
-        let _ = writeln!(
-            out,
-            "{} [{}] {} ({}, {})",
-            style.bold(heading),
-            style.severity(cause.severity),
-            style.bold(&cause.title.terminal()),
-            cause.rule.terminal(),
-            cause.class.terminal()
-        );
-        let _ = writeln!(out, "  {}", cause.explanation.terminal());
-        if cause.chain.len() > 1 {
-            let _ = writeln!(out, "  chain: {}", join_terminal(&cause.chain, " → "));
-        }
-        let _ = writeln!(out, "  evidence:");
-        // The first piece of evidence with its context; the others alone.
-        for (i, e) in cause.evidence.iter().enumerate() {
-            write_evidence(&mut out, style, e, "    ", i == 0);
-        }
-        if !cause.remediation.is_empty() {
-            let _ = writeln!(
-                out,
-                "  fix: {}",
-                cause.remediation.terminal_lines().join("\n       ")
-            );
-        }
-        if !cause.references.is_empty() {
-            let _ = writeln!(out, "  see: {}", join_terminal(&cause.references, "; "));
-        }
-        for symptom in &cause.symptoms {
-            if let Some(f) = report.findings.iter().find(|f| &f.rule == symptom) {
-                let _ = writeln!(
-                    out,
-                    "  symptom: [{}] {} ×{}  {}:{}",
-                    style.severity(f.severity),
-                    f.title.terminal(),
-                    f.count,
-                    f.first.path.terminal(),
-                    f.first.line
-                );
-            }
-        }
+    }
+    if causes.len() > FULL_CAUSES {
+        out.push_str("  (causes after the first three in brief: --format json, markdown or html has them in full)\n");
+    }
+    if let Some(line) = screen::left_out(causes.len(), report.root_causes.len()) {
+        let _ = writeln!(out, "{line}");
+    }
+    if causes.len() > FULL_CAUSES || causes.len() < report.root_causes.len() {
         out.push('\n');
     }
     for sequence in &report.sequences {
@@ -183,7 +158,7 @@ fn render_view(report: &ReportView, style: Style) -> String {
     }
     if !report.others.is_empty() {
         let _ = writeln!(out, "{}", style.bold("OTHER FINDINGS"));
-        for f in &report.others {
+        for f in report.others.iter().take(OTHER_FINDINGS) {
             let _ = writeln!(
                 out,
                 "  [{}] {} ×{} ({})  {}:{}",
@@ -197,6 +172,9 @@ fn render_view(report: &ReportView, style: Style) -> String {
             if let Some(e) = f.evidence.first() {
                 let _ = writeln!(out, "      {}", e.text.terminal());
             }
+        }
+        if let Some(more) = screen::more(report.others.len(), OTHER_FINDINGS, "finding") {
+            let _ = writeln!(out, "  {more}: --format json lists every finding");
         }
         out.push('\n');
     }
@@ -217,7 +195,7 @@ fn render_view(report: &ReportView, style: Style) -> String {
         }
         out.push('\n');
     }
-    for problem in &report.problems {
+    for problem in report.problems.iter().take(PROBLEMS) {
         let _ = writeln!(
             out,
             "{}: {}: {}",
@@ -225,6 +203,9 @@ fn render_view(report: &ReportView, style: Style) -> String {
             problem.path.terminal(),
             problem.message.terminal()
         );
+    }
+    if let Some(more) = screen::more(report.problems.len(), PROBLEMS, "input problem") {
+        let _ = writeln!(out, "{more}: stderr and --format json list every one");
     }
     let s = &report.stats;
     let _ = writeln!(
@@ -236,6 +217,74 @@ fn render_view(report: &ReportView, style: Style) -> String {
         ))
     );
     out
+}
+
+/// A cause in full: explanation, chain, evidence (the first piece with
+/// its context), fix, references and the symptoms it explains.
+fn write_cause(
+    out: &mut String,
+    style: Style,
+    report: &ReportView,
+    cause: &CauseView,
+    heading: &str,
+) {
+    let _ = writeln!(
+        out,
+        "{} [{}] {} ({}, {})",
+        style.bold(heading),
+        style.severity(cause.severity),
+        style.bold(&cause.title.terminal()),
+        cause.rule.terminal(),
+        cause.class.terminal()
+    );
+    let _ = writeln!(out, "  {}", cause.explanation.terminal());
+    if cause.chain.len() > 1 {
+        let _ = writeln!(out, "  chain: {}", join_terminal(&cause.chain, " → "));
+    }
+    let _ = writeln!(out, "  evidence:");
+    for (i, e) in cause.evidence.iter().enumerate() {
+        write_evidence(out, style, e, "    ", i == 0);
+    }
+    if !cause.remediation.is_empty() {
+        let _ = writeln!(
+            out,
+            "  fix: {}",
+            cause.remediation.terminal_lines().join("\n       ")
+        );
+    }
+    if !cause.references.is_empty() {
+        let _ = writeln!(out, "  see: {}", join_terminal(&cause.references, "; "));
+    }
+    for symptom in &cause.symptoms {
+        if let Some(f) = report.findings.iter().find(|f| &f.rule == symptom) {
+            let _ = writeln!(
+                out,
+                "  symptom: [{}] {} ×{}  {}:{}",
+                style.severity(f.severity),
+                f.title.terminal(),
+                f.count,
+                f.first.path.terminal(),
+                f.first.line
+            );
+        }
+    }
+    out.push('\n');
+}
+
+/// A cause in brief: its heading, where, and the explanation.
+fn write_brief_cause(out: &mut String, style: Style, cause: &CauseView, heading: &str) {
+    let at = cause.evidence.first().map(location).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} [{}] {} ({}, {})  {}",
+        style.bold(heading),
+        style.severity(cause.severity),
+        cause.title.terminal(),
+        cause.rule.terminal(),
+        cause.class.terminal(),
+        style.dim(&at)
+    );
+    let _ = writeln!(out, "  {}", cause.explanation.terminal());
 }
 
 /// Runs that did not complete shown step by step per sequence: enough to
