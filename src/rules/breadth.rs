@@ -35,7 +35,7 @@ pub(crate) fn broad_patterns(
         for pattern in &rule.patterns {
             let hits = messages
                 .iter()
-                .filter(|m| pattern.regex.is_match(m))
+                .filter(|m| pattern.regex.get().is_match(m))
                 .count();
             let share = hits as f64 / messages.len() as f64;
             if share > BREADTH_LIMIT

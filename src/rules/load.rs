@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
+
+use super::LazyRegex;
 use serde_saphyr::{Location, Spanned};
 
 use super::diagnostic::{Diagnostic, SourceText};
@@ -22,8 +24,6 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 /// The levels a rule may filter on.
 pub const LEVELS: [&str; 5] = ["debug", "info", "warning", "error", "critical"];
 
-/// Compiled regexes beyond this size are rejected (hostile or runaway rules).
-const REGEX_SIZE_LIMIT: usize = 4 << 20;
 /// Rule files larger than this are rejected before parsing.
 const MAX_RULE_FILE_BYTES: usize = 8 << 20;
 
@@ -466,8 +466,8 @@ fn compile_sequence(
             && !patterns.iter().all(|p| {
                 p.regex
                     .capture_names()
-                    .flatten()
-                    .any(|n| n == correlate.value)
+                    .iter()
+                    .any(|n| *n == correlate.value)
             })
         {
             warnings.push(
@@ -524,7 +524,7 @@ fn examples(spec: &ExamplesSpec, source: &SourceText) -> Examples {
 fn compile_regex(
     pattern: &Spanned<String>,
     source: &Arc<SourceText>,
-) -> Result<(Regex, regex_syntax::hir::Hir), Diagnostic> {
+) -> Result<(LazyRegex, regex_syntax::hir::Hir), Diagnostic> {
     let text = pattern.value.as_str();
     let fail = |offset: usize, len: usize, message: String| {
         Diagnostic::error("invalid-regex", source, pattern.referenced, message)
@@ -544,19 +544,16 @@ fn compile_regex(
     let hir = regex_syntax::hir::translate::Translator::new()
         .translate(text, &ast)
         .map_err(|e| at_span(e.span(), e.kind()))?;
-    let regex = RegexBuilder::new(text)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            fail(
-                0,
-                text.len(),
-                format!(
-                    "regex rejected: {}",
-                    e.to_string().lines().last().unwrap_or("too large")
-                ),
-            )
-        })?;
+    let regex = LazyRegex::new(text, &hir).map_err(|e| {
+        fail(
+            0,
+            text.len(),
+            format!(
+                "regex rejected: {}",
+                e.to_string().lines().last().unwrap_or("too large")
+            ),
+        )
+    })?;
     Ok((regex, hir))
 }
 
@@ -602,7 +599,7 @@ fn compile_plain(
     let mut ok = true;
     for spec in specs {
         match compile_regex(spec, source) {
-            Ok((regex, _)) => out.push(regex),
+            Ok((regex, _)) => out.push(regex.get().clone()),
             Err(d) => {
                 errors.push(d);
                 ok = false;
@@ -658,7 +655,7 @@ fn check_placeholders(
         let name = &rest[open + 1..open + close];
         let everywhere = patterns
             .iter()
-            .all(|p| p.regex.capture_names().flatten().any(|n| n == name));
+            .all(|p| p.regex.capture_names().iter().any(|n| n == name));
         if !everywhere {
             errors.push(
                 Diagnostic::error("unknown-capture", source, explain.referenced, format!("`{{{name}}}` is not captured by every pattern"))

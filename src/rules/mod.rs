@@ -6,6 +6,7 @@ pub(crate) mod breadth;
 pub mod diagnostic;
 pub(crate) mod export;
 mod fingerprint;
+mod lazy_regex;
 pub(crate) mod listing;
 pub mod literal;
 pub mod load;
@@ -16,5 +17,6 @@ pub(crate) mod spelling;
 pub(crate) mod suggest;
 
 pub use diagnostic::Diagnostic;
+pub use lazy_regex::LazyRegex;
 pub use load::{Loaded, RuleSources, load};
 pub use model::{CLASSES, Pattern, RulePack, Sequence, Severity};

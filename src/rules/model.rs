@@ -96,7 +96,7 @@ pub struct Origin {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: String,
-    pub regex: Regex,
+    pub regex: super::LazyRegex,
     /// `None`: no literal to prefilter on, so every line must be checked.
     pub needles: Option<Vec<Needle>>,
 }

@@ -49,7 +49,7 @@ pub(crate) struct Literals {
 }
 
 /// Bytes of a literal's start that pick the literals compared at a position.
-const KEY: usize = 3;
+const KEY: usize = 4;
 /// Hash bits of those bytes (groups of the table).
 const KEY_BITS: u32 = 14;
 

@@ -171,7 +171,7 @@ impl Matcher {
                 patterns.push(PatternRef {
                     target,
                     index,
-                    named_groups: pattern.regex.capture_names().flatten().next().is_some(),
+                    named_groups: !pattern.regex.capture_names().is_empty(),
                 });
                 let Some(needles) = &pattern.needles else {
                     always.push(id);
@@ -307,10 +307,11 @@ impl Matcher {
             // Most candidates fail: `is_match` (or `find`, for a pattern
             // without groups) rejects them without allocating the capture
             // slots `captures` needs.
+            let regex = pattern.regex.get();
             let found = if named_groups {
-                pattern.regex.is_match(message).then_some(None)
+                regex.is_match(message).then_some(None)
             } else {
-                pattern.regex.find(message).map(|m| Some(m.range()))
+                regex.find(message).map(|m| Some(m.range()))
             };
             let Some(found) = found else {
                 continue;
@@ -340,11 +341,10 @@ impl Matcher {
             let (span, captures) = match found {
                 Some(span) => (span, Vec::new()),
                 None => {
-                    let Some(caps) = pattern.regex.captures(message) else {
+                    let Some(caps) = regex.captures(message) else {
                         continue;
                     };
-                    let captures = pattern
-                        .regex
+                    let captures = regex
                         .capture_names()
                         .enumerate()
                         .filter_map(|(i, name)| {

@@ -1,0 +1,183 @@
+//! A pattern's regex, built the first time a line needs it.
+//!
+//! Building every regex of the shipped pack (about 1,500) was three
+//! quarters of start-up: 0.25 s of CPU on every run, even for a ten-line
+//! log. A scan confirms only the patterns whose literals occur in the
+//! input, usually a few dozen, so the rest are never built.
+//!
+//! Nothing is lost by waiting. Syntax is checked when the rule loads
+//! (parsing is cheap); the build can then fail only on the size limit, and
+//! a pattern that could reach it (counted repetitions, or many large
+//! Unicode classes) is built at load time, where its error is reported as
+//! before.
+
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// A compiled pattern's limit on the size of its automaton.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 4 << 20;
+
+/// A regex whose source parsed, compiled on first use.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    source: String,
+    /// The pattern's named captures, in order, from its syntax tree.
+    names: Vec<String>,
+    built: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    /// A regex for `source`, whose syntax tree is `hir`: built now when it
+    /// might exceed the size limit (the error is returned), else later.
+    pub(crate) fn new(source: &str, hir: &Hir) -> Result<LazyRegex, regex::Error> {
+        let built = OnceLock::new();
+        if might_be_large(hir) {
+            let _ = built.set(build(source, REGEX_SIZE_LIMIT)?);
+        }
+        Ok(LazyRegex {
+            source: source.to_string(),
+            names: capture_names(hir),
+            built,
+        })
+    }
+
+    /// The compiled regex.
+    pub fn get(&self) -> &Regex {
+        self.built.get_or_init(|| {
+            // Patterns that could hit the limit were built at load time; should
+            // the estimate be wrong, the pattern is built without the limit
+            // rather than dropped. The source parsed, so only the limit can fail.
+            build(&self.source, REGEX_SIZE_LIMIT)
+                .or_else(|_| build(&self.source, usize::MAX))
+                .unwrap_or_else(|_| never_matches())
+        })
+    }
+
+    /// The names of the pattern's named captures, in order.
+    pub fn capture_names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+fn build(source: &str, limit: usize) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source).size_limit(limit).build()
+}
+
+/// A regex that matches nothing: the last resort of [`LazyRegex::get`],
+/// which a pattern that parsed never reaches.
+fn never_matches() -> Regex {
+    static NEVER: OnceLock<Regex> = OnceLock::new();
+    NEVER
+        .get_or_init(|| Regex::new(r"[^\s\S]").unwrap_or_else(|_| unreachable!("a valid regex")))
+        .clone()
+}
+
+/// Counted repetitions above this bound make a pattern's size hard to
+/// foresee.
+const COUNTED_REPETITION_LIMIT: u32 = 16;
+/// Unicode classes with more ranges than this compile to large automata.
+const LARGE_CLASS_RANGES: usize = 64;
+/// More large classes than this may add up to the size limit.
+const LARGE_CLASSES_LIMIT: usize = 8;
+
+/// Whether the compiled pattern could come near the size limit.
+fn might_be_large(hir: &Hir) -> bool {
+    let mut large_classes = 0;
+    let mut stack = vec![hir];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            HirKind::Class(Class::Unicode(class)) if class.ranges().len() > LARGE_CLASS_RANGES => {
+                large_classes += 1;
+            }
+            HirKind::Repetition(repetition) => {
+                if repetition.min > COUNTED_REPETITION_LIMIT
+                    || repetition
+                        .max
+                        .is_some_and(|max| max > COUNTED_REPETITION_LIMIT)
+                {
+                    return true;
+                }
+                stack.push(&repetition.sub);
+            }
+            HirKind::Capture(capture) => stack.push(&capture.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => stack.extend(parts),
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+        }
+    }
+    large_classes > LARGE_CLASSES_LIMIT
+}
+
+/// The named captures of `hir`, in the order of their opening parentheses.
+fn capture_names(hir: &Hir) -> Vec<String> {
+    let mut named: Vec<(u32, String)> = Vec::new();
+    let mut stack = vec![hir];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            HirKind::Capture(capture) => {
+                if let Some(name) = &capture.name {
+                    named.push((capture.index, name.to_string()));
+                }
+                stack.push(&capture.sub);
+            }
+            HirKind::Repetition(repetition) => stack.push(&repetition.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => stack.extend(parts),
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+        }
+    }
+    named.sort();
+    named.into_iter().map(|(_, name)| name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lazy(source: &str) -> Result<LazyRegex, regex::Error> {
+        let hir = regex_syntax::parse(source).expect("valid syntax");
+        LazyRegex::new(source, &hir)
+    }
+
+    #[test]
+    fn names_come_from_the_syntax_tree_in_the_regex_crates_order() {
+        for source in [
+            r"(?P<module>[\w.]+) failed: (?P<reason>.*)",
+            r"(?:(?P<a>x)|(?P<b>y))(z)(?P<c>\d+)",
+            r"no captures here",
+        ] {
+            let pattern = lazy(source).expect("builds");
+            let from_crate: Vec<String> = Regex::new(source)
+                .expect("valid")
+                .capture_names()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            assert_eq!(pattern.capture_names(), from_crate.as_slice(), "{source}");
+        }
+    }
+
+    #[test]
+    fn small_patterns_wait_and_then_match_like_the_regex() {
+        let pattern = lazy(r"Killed process (?P<pid>\d+)").expect("builds");
+        assert!(pattern.built.get().is_none(), "not built before use");
+        let caps = pattern
+            .get()
+            .captures("Out of memory: Killed process 4242 (java)");
+        assert_eq!(
+            caps.and_then(|c| c.name("pid")).map(|m| m.as_str()),
+            Some("4242")
+        );
+        assert!(pattern.built.get().is_some());
+    }
+
+    #[test]
+    fn a_pattern_past_the_size_limit_is_refused_at_load() {
+        assert!(lazy(r"\w{1000}\w{1000}\w{1000}").is_err());
+        let counted = lazy(r"x{20}").expect("small enough");
+        assert!(
+            counted.built.get().is_some(),
+            "counted repetitions are built at load"
+        );
+    }
+}
