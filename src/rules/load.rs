@@ -463,12 +463,9 @@ fn compile_sequence(
             continue;
         };
         if let Some(correlate) = &spec.correlate
-            && !patterns.iter().all(|p| {
-                p.regex
-                    .capture_names()
-                    .iter()
-                    .any(|n| *n == correlate.value)
-            })
+            && !patterns
+                .iter()
+                .all(|p| p.regex.capture_names().contains(&correlate.value))
         {
             warnings.push(
                 Diagnostic::warning("uncorrelated-milestone", source, m.id.referenced, format!("milestone `{}` does not capture `{}`", m.id.value, correlate.value))
