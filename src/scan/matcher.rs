@@ -33,8 +33,8 @@ pub struct Hit {
 struct PatternRef {
     target: Target,
     index: usize,
-    /// Whether the pattern names a capture (else one `find` confirms it),
-    /// worked out once here rather than on every candidate line.
+    /// Whether the pattern names a capture (else `find` confirms it without
+    /// capture slots), worked out once here rather than on every candidate line.
     named_groups: bool,
 }
 
@@ -308,12 +308,23 @@ impl Matcher {
             // without groups) rejects them without allocating the capture
             // slots `captures` needs.
             let regex = pattern.regex.get();
+            // One search each way: `find` for a pattern without groups,
+            // `captures` (which finds the span first) for one with them.
             let found = if named_groups {
-                regex.is_match(message).then_some(None)
+                regex.captures(message).map(|caps| {
+                    let captures: Vec<(String, String)> = regex
+                        .capture_names()
+                        .enumerate()
+                        .filter_map(|(i, name)| {
+                            Some((name?.to_string(), clip::capture(caps.get(i)?.as_str())))
+                        })
+                        .collect();
+                    (caps.get(0).map_or(0..0, |m| m.range()), captures)
+                })
             } else {
-                regex.find(message).map(|m| Some(m.range()))
+                regex.find(message).map(|m| (m.range(), Vec::new()))
             };
-            let Some(found) = found else {
+            let Some((span, captures)) = found else {
                 continue;
             };
             if let Target::Rule(r) = target {
@@ -338,22 +349,6 @@ impl Matcher {
                     }
                 }
             }
-            let (span, captures) = match found {
-                Some(span) => (span, Vec::new()),
-                None => {
-                    let Some(caps) = regex.captures(message) else {
-                        continue;
-                    };
-                    let captures = regex
-                        .capture_names()
-                        .enumerate()
-                        .filter_map(|(i, name)| {
-                            Some((name?.to_string(), clip::capture(caps.get(i)?.as_str())))
-                        })
-                        .collect();
-                    (caps.get(0).map_or(0..0, |m| m.range()), captures)
-                }
-            };
             hits.push(Hit {
                 target,
                 captures,
