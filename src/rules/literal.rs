@@ -1,6 +1,7 @@
 //! Required-literal extraction: for each pattern, a small set of literals such
-//! that every match contains at least one of them. The scanner feeds these to
-//! one Aho-Corasick automaton and confirms candidates with the full regex.
+//! that every match contains at least one of them. The scanner searches for
+//! all of them at once (`scan::literals`) and confirms candidates with the
+//! full regex.
 
 use regex_syntax::hir::{Class, Hir, HirKind, Literal};
 

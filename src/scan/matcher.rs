@@ -1,4 +1,4 @@
-//! The matcher: one Aho-Corasick prefilter over the required literals of every
+//! The matcher: one many-literal search over the required literals of every
 //! rule and milestone pattern, then the patterns' regexes on candidates only.
 
 use std::sync::Arc;
