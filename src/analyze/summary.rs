@@ -1311,6 +1311,48 @@ mod tests {
         }
     }
 
+    /// The summary of the sequence whose runs `key` names.
+    fn runs_of<'a>(summary: &'a Summary, key: &str) -> &'a SequenceSummary {
+        summary
+            .sequences
+            .values()
+            .find(|s| s.keys.contains_key(key) || s.sample_incomplete.iter().any(|e| e.1 == key))
+            .unwrap_or_else(|| panic!("no runs of {key}"))
+    }
+
+    #[test]
+    fn a_run_that_may_continue_the_piece_before_is_held_until_nothing_can() {
+        // a1's pack loaded on the first line, its execution started past the window.
+        let piece = fold(&spread_matches_of(&[(8, 1), (9, RUN_WINDOW + 1)]));
+        let held = runs_of(&piece, "a1");
+        assert!(held.keys["a1"].head.is_some(), "held for the merge");
+        assert_eq!(held.untracked, 0, "not closed by the piece alone");
+        // Nothing precedes: the window closed it.
+        let whole = piece.finished();
+        let closed = runs_of(&whole, "a1");
+        assert_eq!(closed.untracked, 1);
+        assert!(closed.keys["a1"].head.is_none());
+        assert_eq!(
+            closed.sample_incomplete[0].2.entry(),
+            0,
+            "the run from pack loaded"
+        );
+        assert_eq!(
+            closed.keys["a1"].current.front.as_ref().map(Run::entry),
+            Some(1)
+        );
+        // First seen past the window of the piece's first milestone (b2's):
+        // no run before can reach it, so the piece closes it alone.
+        let lines = [(10, 1), (8, RUN_WINDOW + 10), (9, RUN_WINDOW + 1)];
+        let alone = fold(&spread_matches_of(&lines));
+        let alone = runs_of(&alone, "a1");
+        assert!(
+            alone.keys["a1"].head.is_none(),
+            "not held: the summary stays bounded"
+        );
+        assert_eq!(alone.untracked, 1);
+    }
+
     #[test]
     fn an_empty_summary_is_the_identity() {
         let matches = matches_of(&(0..LINES.len()).collect::<Vec<_>>());
