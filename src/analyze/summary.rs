@@ -21,6 +21,7 @@
 //!
 //! Caps are counted when they bite (`overflow`), never silently.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -41,10 +42,11 @@ pub(crate) const RUN_SAMPLES: usize = 25;
 /// A run of a correlated sequence (one key per run id, so no bound on how
 /// many) is closed once a milestone of its sequence is read more than this
 /// many reading positions after its key's latest milestone (one reached
-/// again included) in the same input: it is counted, sampled, and no longer
-/// tracked. Both ends are milestones' positions, so whether a run closed
-/// never depends on how the input was split; runs keyed by stream are never
-/// closed this way.
+/// again included) in the same input, or more than this many positions into
+/// a later input: it is counted, sampled, and no longer tracked. Both ends
+/// are milestones' positions, so whether a run closed never depends on how
+/// the inputs were split or grouped; runs keyed by stream are never closed
+/// this way.
 pub(crate) const RUN_WINDOW: u64 = 50_000;
 /// Keys held before stale ones are looked for (again at every power of two).
 const SWEEP_FROM: usize = 4096;
@@ -472,9 +474,15 @@ impl KeyRuns {
     }
 }
 
-/// Whether a run last seen at `last` is closed by the time `now` is read.
+/// Whether a run last seen at `last` is closed by the time `now` is read:
+/// [`RUN_WINDOW`] positions passed after it in its input, or from the start
+/// of a later one.
 fn stale(last: (u32, u64), now: (u32, u64)) -> bool {
-    last.0 == now.0 && last.1.saturating_add(RUN_WINDOW) < now.1
+    match last.0.cmp(&now.0) {
+        Ordering::Equal => last.1.saturating_add(RUN_WINDOW) < now.1,
+        Ordering::Less => RUN_WINDOW < now.1,
+        Ordering::Greater => false,
+    }
 }
 
 /// A finished run kept as an example, ordered by start, then key.
@@ -495,12 +503,12 @@ pub(crate) struct SequenceSummary {
     /// Whether runs are keyed by a correlation value (and so can be closed
     /// by [`RUN_WINDOW`]).
     pub correlated: bool,
-    /// The first milestone read: keys first seen within [`RUN_WINDOW`] of it
-    /// may continue runs of a summary before (`None` once nothing can
-    /// precede, or before any milestone).
-    pub begin: Option<(u32, u64)>,
-    /// The last milestone read, per the reading position.
-    pub end: Option<(u32, u64)>,
+    /// Per input, where the first and the last milestone read are. Keys
+    /// first seen in it within [`RUN_WINDOW`] of the first may continue runs
+    /// of a summary before (none do once nothing can precede); runs of the
+    /// input whose latest milestone is further than that from the last are
+    /// closed. Kept per input, as runs continue across inputs.
+    pub read: BTreeMap<u32, (u64, u64)>,
     /// The earliest completed and incomplete finished runs.
     pub sample_complete: Vec<Sampled>,
     pub sample_incomplete: Vec<Sampled>,
@@ -557,14 +565,21 @@ impl SequenceSummary {
         }
     }
 
+    /// Takes in the first and last milestone read of `input`.
+    fn widen(&mut self, input: u32, (first, last): (u64, u64)) {
+        let span = self.read.entry(input).or_insert((first, last));
+        *span = (span.0.min(first), span.1.max(last));
+    }
+
     /// Whether a key first seen at `first` may continue runs of the summary
     /// before this one: only one seen within [`RUN_WINDOW`] positions of the
-    /// beginning can (a milestone before the beginning is further from any
-    /// later one), so the keys held for that are bounded too.
+    /// beginning of its input here can (a milestone before that in the same
+    /// input is further from any later one; runs are not closed across
+    /// inputs), so the keys held for that are bounded too.
     fn may_continue(&self, first: (u32, u64)) -> bool {
-        self.begin.is_some_and(|begin| {
-            begin.0 == first.0 && first.1 <= begin.1.saturating_add(RUN_WINDOW)
-        })
+        self.read
+            .get(&first.0)
+            .is_some_and(|&(begin, _)| first.1 <= begin.saturating_add(RUN_WINDOW))
     }
 
     /// Ends a key's current segment at a gap of [`RUN_WINDOW`] positions: its
@@ -585,10 +600,13 @@ impl SequenceSummary {
         let steps = spec.milestones.len();
         let at = mark.at();
         self.correlated = spec.correlate.is_some();
-        self.begin = Some(self.begin.map_or(at, |begin| begin.min(at)));
-        self.end = self.end.max(Some(at));
+        self.widen(at.0, (at.1, at.1));
         let mut runs = self.keys.remove(&key).unwrap_or_default();
-        if self.correlated && !runs.current.is_empty() && stale(runs.current.latest, at) {
+        let latest = runs.current.latest;
+        if self.correlated
+            && !runs.current.is_empty()
+            && (stale(latest, at) || self.closed_before(latest, at.0))
+        {
             self.cut(&key, &mut runs);
         }
         let current = &mut runs.current;
@@ -642,13 +660,10 @@ impl SequenceSummary {
     /// than [`RUN_WINDOW`] positions of the same input were read
     /// ([`SequenceSummary::cut`]).
     fn sweep(&mut self) {
-        let Some(end) = self.end.filter(|_| self.correlated) else {
-            return;
-        };
         let stale_keys: Vec<String> = self
             .keys
             .iter()
-            .filter(|(_, runs)| !runs.current.is_empty() && stale(runs.current.latest, end))
+            .filter(|(_, runs)| self.is_stale(&runs.current))
             .map(|(key, _)| key.clone())
             .collect();
         for key in stale_keys {
@@ -659,6 +674,21 @@ impl SequenceSummary {
                 }
             }
         }
+    }
+
+    /// Whether a milestone read closed the segment's runs.
+    fn is_stale(&self, segment: &Segment) -> bool {
+        !segment.is_empty() && self.closed_before(segment.latest, u32::MAX)
+    }
+
+    /// Whether a milestone read in an input before `input` closed a run
+    /// last seen at `latest` (only runs keyed by a correlation value close).
+    fn closed_before(&self, latest: (u32, u64), input: u32) -> bool {
+        self.correlated
+            && self
+                .read
+                .range(latest.0..input)
+                .any(|(&read, &(_, last))| stale(latest, (read, last)))
     }
 
     /// Joins a segment to the current runs of `runs`: its front continues
@@ -706,11 +736,9 @@ impl SequenceSummary {
             offer(&mut self.sample_incomplete, entry);
         }
         self.correlated |= other.correlated;
-        self.begin = match (self.begin, other.begin) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.end = self.end.max(other.end);
+        for (input, span) in other.read {
+            self.widen(input, span);
+        }
         for (key, later) in other.keys {
             let Some(mut runs) = self.keys.remove(&key) else {
                 self.adopt(key, later);
@@ -721,7 +749,11 @@ impl SequenceSummary {
                 Some(head) => (*head, Some(later.current)),
                 None => (later.current, None),
             };
-            if self.correlated && !runs.current.is_empty() && stale(runs.current.latest, first) {
+            let latest = runs.current.latest;
+            if self.correlated
+                && !runs.current.is_empty()
+                && (stale(latest, first) || self.closed_before(latest, first.0))
+            {
                 self.cut(&key, &mut runs);
             }
             self.join(&key, &mut runs, joining);
@@ -753,21 +785,21 @@ impl SequenceSummary {
     /// Closes what was held for a merge with a summary before this one, when
     /// there is none: the whole log has been read.
     fn finish(&mut self) {
-        self.begin = None;
         let keys: Vec<String> = self.keys.keys().cloned().collect();
         for key in keys {
-            let Some(runs) = self.keys.get_mut(&key) else {
+            let Some(mut runs) = self.keys.remove(&key) else {
                 continue;
             };
-            let Some(head) = runs.head.take() else {
-                continue;
-            };
-            if runs.current.is_empty() {
-                self.keys.remove(&key);
+            if let Some(head) = runs.head.take() {
+                self.retire(&key, *head);
             }
-            self.retire(&key, *head);
+            if self.is_stale(&runs.current) {
+                self.retire(&key, std::mem::take(&mut runs.current));
+            }
+            if !runs.current.is_empty() {
+                self.keys.insert(key, runs);
+            }
         }
-        self.sweep();
     }
 }
 
@@ -983,9 +1015,10 @@ impl Summary {
             }
         }
         for sequence in self.sequences.values_mut() {
-            for end in sequence.begin.iter_mut().chain(&mut sequence.end) {
-                at(end);
-            }
+            sequence.read = std::mem::take(&mut sequence.read)
+                .into_iter()
+                .map(|(input, span)| (input + by, span))
+                .collect();
             for runs in sequence.keys.values_mut() {
                 for segment in runs
                     .head
@@ -1289,6 +1322,35 @@ mod tests {
                 from = to;
             }
             prop_assert_eq!(merged, fold(&matches));
+        }
+
+        /// Pieces of several inputs (a run continues into the next input
+        /// until the window passes there) report the same in any grouping:
+        /// files are scanned in parallel and merged in a tree, partials one
+        /// after the other.
+        #[test]
+        fn merging_inputs_is_associative_across_the_window(lines in spread(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 3)) {
+            let matches = spread_matches_of(&lines);
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(matches.len() + 1)).collect();
+            at.sort_unstable();
+            // Input 0, input 1 in two chunks, input 2.
+            let bounds = [0, at[0], at[1], at[2], matches.len()];
+            let piece = |i: usize, input: u32| {
+                Summary::fold(&MATCHER.pack, input, "x.log", matches[bounds[i]..bounds[i + 1]].to_vec())
+            };
+            let pieces = [piece(0, 0), piece(1, 1), piece(2, 1), piece(3, 2)];
+            let merged = |a: &Summary, b: &Summary| {
+                let mut a = a.clone();
+                a.merge(b.clone());
+                a
+            };
+            let [p0, p1, p2, p3] = &pieces;
+            let left = merged(&merged(&merged(p0, p1), p2), p3);
+            let right = merged(p0, &merged(p1, &merged(p2, p3)));
+            let tree = merged(&merged(p0, p1), &merged(p2, p3));
+            let (left, right, tree) = (left.finished(), right.finished(), tree.finished());
+            prop_assert_eq!(&left, &right);
+            prop_assert_eq!(&left, &tree);
         }
 
         /// Three pieces merge the same either way across the window too.
