@@ -660,10 +660,11 @@ impl SequenceSummary {
     /// than [`RUN_WINDOW`] positions of the same input were read
     /// ([`SequenceSummary::cut`]).
     fn sweep(&mut self) {
+        let last_long = self.last_long();
         let stale_keys: Vec<String> = self
             .keys
             .iter()
-            .filter(|(_, runs)| self.is_stale(&runs.current))
+            .filter(|(_, runs)| self.is_stale(&runs.current, last_long))
             .map(|(key, _)| key.clone())
             .collect();
         for key in stale_keys {
@@ -676,9 +677,27 @@ impl SequenceSummary {
         }
     }
 
-    /// Whether a milestone read closed the segment's runs.
-    fn is_stale(&self, segment: &Segment) -> bool {
-        !segment.is_empty() && self.closed_before(segment.latest, u32::MAX)
+    /// The last input read past [`RUN_WINDOW`]: it closes every run of the
+    /// inputs before it.
+    fn last_long(&self) -> Option<u32> {
+        self.read
+            .iter()
+            .rev()
+            .find(|(_, (_, last))| *last > RUN_WINDOW)
+            .map(|(&input, _)| input)
+    }
+
+    /// Whether a milestone read closed the segment's runs (`last_long`:
+    /// [`SequenceSummary::last_long`], found once for all keys).
+    fn is_stale(&self, segment: &Segment, last_long: Option<u32>) -> bool {
+        let (input, latest) = segment.latest;
+        self.correlated
+            && !segment.is_empty()
+            && (last_long.is_some_and(|long| long > input)
+                || self
+                    .read
+                    .get(&input)
+                    .is_some_and(|&(_, last)| stale((input, latest), (input, last))))
     }
 
     /// Whether a milestone read in an input before `input` closed a run
@@ -785,6 +804,7 @@ impl SequenceSummary {
     /// Closes what was held for a merge with a summary before this one, when
     /// there is none: the whole log has been read.
     fn finish(&mut self) {
+        let last_long = self.last_long();
         let keys: Vec<String> = self.keys.keys().cloned().collect();
         for key in keys {
             let Some(mut runs) = self.keys.remove(&key) else {
@@ -793,7 +813,7 @@ impl SequenceSummary {
             if let Some(head) = runs.head.take() {
                 self.retire(&key, *head);
             }
-            if self.is_stale(&runs.current) {
+            if self.is_stale(&runs.current, last_long) {
                 self.retire(&key, std::mem::take(&mut runs.current));
             }
             if !runs.current.is_empty() {
