@@ -81,6 +81,89 @@ fn byte_ranges_of_one_file_merge_into_the_byte_identical_report() {
     );
 }
 
+/// A log where agent runs (correlated by `run_id`) go quiet for about the
+/// 50,000 lines after which a run is closed, on either side of it: runs that
+/// start near the beginning, cross it or resume after the window, with a
+/// restart inside the window for one of them.
+fn runs_across_the_window() -> String {
+    const STEPS: [&str; 4] = [
+        "Agent pack loaded",
+        "Execution started with input: {}",
+        "Step 1/1 completed: work",
+        "Execution completed successfully in 1.0s",
+    ];
+    // (run, step, line): gaps of 49,990 and 50,010 lines straddle the window.
+    let mut events: Vec<(usize, usize, usize)> = Vec::new();
+    for run in 0..8usize {
+        let mut line = 3 + run * 7_919;
+        for step in 0..4 {
+            events.push((run, step, line));
+            line += [120, 49_990, 50_010, 25_000][(run + step) % 4];
+        }
+    }
+    events.push((3, 0, 170_000)); // restarts run 3 within its window
+    events.sort_by_key(|&(_, _, line)| line);
+    let mut text = String::new();
+    let mut next = events.iter().peekable();
+    for line in 1..=240_000usize {
+        match next.next_if(|&&(_, _, at)| at == line) {
+            Some(&(run, step, _)) => {
+                text.push_str(&format!("INFO [run_id=run-{run}] {}\n", STEPS[step]));
+            }
+            None => text.push_str("tick\n"),
+        }
+    }
+    text
+}
+
+#[test]
+fn byte_ranges_merge_exactly_where_runs_cross_the_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("agent.log");
+    std::fs::write(&log, runs_across_the_window()).expect("write");
+    let log = log.to_str().expect("utf-8 path");
+    let single = single_json(&[log]);
+    let report: serde_json::Value = serde_json::from_slice(&single).expect("json");
+    let agent = report["sequences"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "agent-run.execution"))
+        .expect("agent runs reported");
+    assert!(
+        agent["total_runs"].as_u64().is_some_and(|n| n > 8),
+        "the window closes some of the eight runs, so they count more: {agent}"
+    );
+    let size = std::fs::metadata(log).expect("written").len();
+    for cuts in [
+        vec![size / 2],
+        vec![
+            size / 9,
+            size / 5,
+            size / 5 + 1_000,
+            size / 2 + 17,
+            4 * size / 5,
+        ],
+    ] {
+        let bounds: Vec<u64> = [0].into_iter().chain(cuts).collect();
+        let outs: Vec<_> = (0..bounds.len())
+            .map(|i| dir.path().join(format!("range-{i}.json")))
+            .collect();
+        for (i, out) in outs.iter().enumerate() {
+            let range = match bounds.get(i + 1) {
+                Some(end) => format!("{}-{end}", bounds[i]),
+                None => format!("{}-", bounds[i]),
+            };
+            partial(out, &["--range", &range], &[log]);
+        }
+        let refs: Vec<&Path> = outs.iter().map(|p| p.as_path()).collect();
+        let merged = merge(&refs, &["--format", "json"]);
+        assert_eq!(
+            String::from_utf8_lossy(&merged.stdout),
+            String::from_utf8_lossy(&single),
+            "cut at {bounds:?}"
+        );
+    }
+}
+
 #[test]
 fn a_missing_shard_exits_two_and_every_format_names_it() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -17,7 +17,8 @@ use crate::input::traceback::is_exception_line;
 use crate::rules::{RulePack, Severity};
 pub use model::*;
 use summary::{
-    Around, Context, Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked, correlation_value,
+    Around, Context, KeyRuns, Mark, Order, RuleSummary, Run as Tracing, Summary, Tracked,
+    correlation_value,
 };
 
 /// A run as the report sees it.
@@ -68,13 +69,15 @@ fn run_views<'a>(summary: &'a Summary) -> Vec<RunView<'a>> {
             restarted,
         };
         for (key, runs) in &seq.keys {
-            if let Some(front) = &runs.front {
-                // A restart after it closed it.
-                let closed = runs.last.is_some() && !front.complete();
-                views.push(view(key, front, closed));
-            }
-            if let Some(Tracked::Open(run)) = &runs.last {
-                views.push(view(key, run, false));
+            for segment in runs.segments() {
+                if let Some(front) = &segment.front {
+                    // A restart after it closed it.
+                    let closed = segment.last.is_some() && !front.complete();
+                    views.push(view(key, front, closed));
+                }
+                if let Some(Tracked::Open(run)) = &segment.last {
+                    views.push(view(key, run, false));
+                }
             }
         }
         for (_, key, run) in seq.sample_incomplete.iter().chain(&seq.sample_complete) {
@@ -181,6 +184,8 @@ pub(crate) fn analyze(
             kind: ProblemKind::Skipped,
         });
     }
+    // Runs held for a merge with an earlier piece are closed: this is all.
+    let summary = &summary.finished();
     let views = run_views(summary);
     let run_number = |r: usize| {
         views[..r]
@@ -886,7 +891,7 @@ fn sequence_reports(
         let spec = &pack.sequences[sequence];
         let mut total = seq.completed + seq.restarted + seq.untracked;
         let mut completed = seq.completed;
-        for runs in seq.keys.values() {
+        for runs in seq.keys.values().flat_map(KeyRuns::segments) {
             if let Some(front) = &runs.front {
                 total += 1;
                 completed += u64::from(front.complete());

@@ -12,13 +12,16 @@
 //!   timeline order), where it was seen per stream origin, and up to
 //!   [`MAX_VALUES`] distinct values per capture;
 //! - per sequence: the runs that may still change (per correlation key: the
-//!   run that opened before this piece, and the latest run), a sample of the
-//!   finished ones, and counters for all of them;
+//!   run that opened before this piece, and the latest run; for a key first
+//!   seen near the piece's beginning, also its runs before its first
+//!   [`RUN_WINDOW`] gap, which only the merge with the piece before can
+//!   close), a sample of the finished ones, and counters for all of them;
 //! - for each run that may be shown, the lines after its last milestone,
 //!   read while the input is still at hand (never by reopening it).
 //!
 //! Caps are counted when they bite (`overflow`), never silently.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -37,10 +40,13 @@ const MAX_ORIGINS: usize = 256;
 /// Finished runs sampled per sequence and outcome (completed / not).
 pub(crate) const RUN_SAMPLES: usize = 25;
 /// A run of a correlated sequence (one key per run id, so no bound on how
-/// many) is closed once this many reading positions of its input passed
-/// without a milestone of its own: it is counted, sampled, and no longer
-/// tracked. Defined on positions, so the result never depends on how the
-/// input was split; runs keyed by stream are never closed this way.
+/// many) is closed once a milestone of its sequence is read more than this
+/// many reading positions after its key's latest milestone (one reached
+/// again included) in the same input, or more than this many positions into
+/// a later input: it is counted, sampled, and no longer tracked. Both ends
+/// are milestones' positions, so whether a run closed never depends on how
+/// the inputs were split or grouped; runs keyed by stream are never closed
+/// this way.
 pub(crate) const RUN_WINDOW: u64 = 50_000;
 /// Keys held before stale ones are looked for (again at every power of two).
 const SWEEP_FROM: usize = 4096;
@@ -416,60 +422,67 @@ pub(crate) enum Tracked {
     /// Completed: every step reached, so later milestones of the run change
     /// nothing; it was offered to the sample when it completed.
     Done {
-        first_at: (u32, u64),
-        last_at: (u32, u64),
         steps: usize,
     },
 }
 
-impl Tracked {
-    fn first_at(&self) -> (u32, u64) {
-        match self {
-            Tracked::Open(run) => run.marks().map(|(_, m)| m.at()).min().unwrap_or((0, 0)),
-            Tracked::Done { first_at, .. } => *first_at,
-        }
-    }
+/// The runs of one key between two of its gaps of [`RUN_WINDOW`] positions.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Segment {
+    /// Where its first milestone is.
+    pub first: (u32, u64),
+    /// Where its latest milestone is (one reached again included): the
+    /// window runs from there.
+    pub latest: (u32, u64),
+    /// Milestones before the segment's first restart: they continue whatever
+    /// run was open before it (or, at the start of the input, form a run the
+    /// log picked up midway).
+    pub front: Option<Run>,
+    /// The latest run the segment opened.
+    pub last: Option<Tracked>,
+}
 
-    fn last_at(&self) -> (u32, u64) {
-        match self {
-            Tracked::Open(run) => run.last_mark().at(),
-            Tracked::Done { last_at, .. } => *last_at,
-        }
+impl Segment {
+    fn is_empty(&self) -> bool {
+        self.front.is_none() && self.last.is_none()
     }
 }
 
 /// The runs of one correlation key (or stream) that may still change.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct KeyRuns {
-    /// Milestones before this piece's first restart: they continue whatever
-    /// run was open before it (or, at the start of the input, form a run the
-    /// log picked up midway).
-    pub front: Option<Run>,
-    /// The latest run this piece opened.
-    pub last: Option<Tracked>,
+    /// The key's runs up to its first gap in the piece, when the key started
+    /// too close to the piece's beginning to tell whether they continue the
+    /// piece before: closed once merged with it, or when nothing precedes.
+    pub head: Option<Box<Segment>>,
+    /// The runs since the last gap (all of them, without one).
+    pub current: Segment,
 }
 
 impl KeyRuns {
-    /// Where this key's first milestone in the piece is.
-    fn first_at(&self) -> Option<(u32, u64)> {
-        let front = self
-            .front
+    /// Where the first milestone held is: how far the gap to the key's
+    /// milestones in the piece before is.
+    fn first(&self) -> (u32, u64) {
+        self.head
             .as_ref()
-            .and_then(|run| run.marks().map(|(_, m)| m.at()).min());
-        front.or_else(|| self.last.as_ref().map(Tracked::first_at))
+            .map_or(self.current.first, |head| head.first)
     }
 
-    /// Where this key's last milestone in the piece is.
-    fn last_at(&self) -> Option<(u32, u64)> {
-        let front = self.front.as_ref().map(|run| run.last_mark().at());
-        let last = self.last.as_ref().map(Tracked::last_at);
-        front.max(last)
+    /// The segments still held, the earliest first.
+    pub(crate) fn segments(&self) -> impl Iterator<Item = &Segment> {
+        self.head.as_deref().into_iter().chain([&self.current])
     }
 }
 
-/// Whether a run last seen at `last` is closed by the time `now` is read.
+/// Whether a run last seen at `last` is closed by the time `now` is read:
+/// [`RUN_WINDOW`] positions passed after it in its input, or from the start
+/// of a later one.
 fn stale(last: (u32, u64), now: (u32, u64)) -> bool {
-    last.0 == now.0 && last.1.saturating_add(RUN_WINDOW) < now.1
+    match last.0.cmp(&now.0) {
+        Ordering::Equal => last.1.saturating_add(RUN_WINDOW) < now.1,
+        Ordering::Less => RUN_WINDOW < now.1,
+        Ordering::Greater => false,
+    }
 }
 
 /// A finished run kept as an example, ordered by start, then key.
@@ -490,8 +503,12 @@ pub(crate) struct SequenceSummary {
     /// Whether runs are keyed by a correlation value (and so can be closed
     /// by [`RUN_WINDOW`]).
     pub correlated: bool,
-    /// The last milestone read, per the reading position.
-    pub end: Option<(u32, u64)>,
+    /// Per input, where the first and the last milestone read are. Keys
+    /// first seen in it within [`RUN_WINDOW`] of the first may continue runs
+    /// of a summary before (none do once nothing can precede); runs of the
+    /// input whose latest milestone is further than that from the last are
+    /// closed. Kept per input, as runs continue across inputs.
+    pub read: BTreeMap<u32, (u64, u64)>,
     /// The earliest completed and incomplete finished runs.
     pub sample_complete: Vec<Sampled>,
     pub sample_incomplete: Vec<Sampled>,
@@ -533,18 +550,12 @@ impl SequenceSummary {
         match tracked {
             Tracked::Open(mut run) if run.complete() => {
                 run.drop_stale_contexts();
-                let last_at = run.last_mark().at();
-                let first_at = run.marks().map(|(_, m)| m.at()).min().unwrap_or(last_at);
                 let steps = run.steps.len();
                 offer(
                     &mut self.sample_complete,
                     (run.first(), key.to_string(), run),
                 );
-                Tracked::Done {
-                    first_at,
-                    last_at,
-                    steps,
-                }
+                Tracked::Done { steps }
             }
             Tracked::Open(mut run) => {
                 run.drop_stale_contexts();
@@ -554,32 +565,71 @@ impl SequenceSummary {
         }
     }
 
+    /// Takes in the first and last milestone read of `input`.
+    fn widen(&mut self, input: u32, (first, last): (u64, u64)) {
+        let span = self.read.entry(input).or_insert((first, last));
+        *span = (span.0.min(first), span.1.max(last));
+    }
+
+    /// Whether a key first seen at `first` may continue runs of the summary
+    /// before this one: only one seen within [`RUN_WINDOW`] positions of the
+    /// beginning of its input here can (a milestone before that in the same
+    /// input is further from any later one; runs are not closed across
+    /// inputs), so the keys held for that are bounded too.
+    fn may_continue(&self, first: (u32, u64)) -> bool {
+        self.read
+            .get(&first.0)
+            .is_some_and(|&(begin, _)| first.1 <= begin.saturating_add(RUN_WINDOW))
+    }
+
+    /// Ends a key's current segment at a gap of [`RUN_WINDOW`] positions: its
+    /// runs are closed, unless they are the key's first here and may continue
+    /// a run of the summary before (then they are held, for the merge with
+    /// it to close).
+    fn cut(&mut self, key: &str, runs: &mut KeyRuns) {
+        let held = runs.head.is_none() && self.may_continue(runs.first());
+        let segment = std::mem::take(&mut runs.current);
+        if held {
+            runs.head = Some(Box::new(segment));
+        } else {
+            self.retire(key, segment);
+        }
+    }
+
     fn add(&mut self, spec: &Sequence, key: String, step: usize, mark: Mark, context: Context) {
         let steps = spec.milestones.len();
         let at = mark.at();
         self.correlated = spec.correlate.is_some();
-        self.end = self.end.max(Some(at));
+        self.widen(at.0, (at.1, at.1));
         let mut runs = self.keys.remove(&key).unwrap_or_default();
-        if self.correlated && runs.last_at().is_some_and(|last| stale(last, at)) {
-            self.retire(&key, runs);
-            runs = KeyRuns::default();
+        let latest = runs.current.latest;
+        if self.correlated
+            && !runs.current.is_empty()
+            && (stale(latest, at) || self.closed_before(latest, at.0))
+        {
+            self.cut(&key, &mut runs);
         }
+        let current = &mut runs.current;
+        if current.is_empty() {
+            current.first = at;
+        }
+        current.latest = current.latest.max(at);
         if step == 0 && spec.restart {
-            if let Some(previous) = runs.last.take() {
+            if let Some(previous) = current.last.take() {
                 self.close(&key, previous, true);
             }
             let run = Tracked::Open(Run::start(steps, step, mark, context));
-            runs.last = Some(self.settle(&key, run));
+            current.last = Some(self.settle(&key, run));
         } else {
-            match runs.last.take() {
+            match current.last.take() {
                 Some(Tracked::Open(mut run)) => {
                     run.reach(step, mark, context);
-                    runs.last = Some(self.settle(&key, Tracked::Open(run)));
+                    current.last = Some(self.settle(&key, Tracked::Open(run)));
                 }
-                Some(done @ Tracked::Done { .. }) => runs.last = Some(done),
-                None => match &mut runs.front {
+                Some(done @ Tracked::Done { .. }) => current.last = Some(done),
+                None => match &mut current.front {
                     Some(front) => front.reach(step, mark, context),
-                    None => runs.front = Some(Run::start(steps, step, mark, context)),
+                    None => current.front = Some(Run::start(steps, step, mark, context)),
                 },
             }
         }
@@ -589,10 +639,10 @@ impl SequenceSummary {
         }
     }
 
-    /// Closes a key's runs for good: it will not be extended.
-    fn retire(&mut self, key: &str, runs: KeyRuns) {
-        if let Some(mut front) = runs.front {
-            let closed_by_restart = runs.last.is_some();
+    /// Closes a segment's runs for good: they will not be extended.
+    fn retire(&mut self, key: &str, segment: Segment) {
+        if let Some(mut front) = segment.front {
+            let closed_by_restart = segment.last.is_some();
             if front.complete() {
                 let done = self.settle(key, Tracked::Open(front));
                 self.close(key, done, false);
@@ -601,30 +651,96 @@ impl SequenceSummary {
                 self.close(key, Tracked::Open(front), closed_by_restart);
             }
         }
-        if let Some(last) = runs.last {
+        if let Some(last) = segment.last {
             self.close(key, last, false);
         }
     }
 
-    /// Retires every key that [`RUN_WINDOW`] positions passed without a
-    /// milestone of its own.
+    /// Ends the current runs of every key after whose latest milestone more
+    /// than [`RUN_WINDOW`] positions of the same input were read
+    /// ([`SequenceSummary::cut`]).
     fn sweep(&mut self) {
-        let Some(end) = self.end.filter(|_| self.correlated) else {
-            return;
-        };
+        let last_long = self.last_long();
         let stale_keys: Vec<String> = self
             .keys
             .iter()
-            .filter(|(_, runs)| runs.last_at().is_some_and(|last| stale(last, end)))
+            .filter(|(_, runs)| self.is_stale(&runs.current, last_long))
             .map(|(key, _)| key.clone())
             .collect();
         for key in stale_keys {
-            if let Some(runs) = self.keys.remove(&key) {
-                self.retire(&key, runs);
+            if let Some(mut runs) = self.keys.remove(&key) {
+                self.cut(&key, &mut runs);
+                if runs.head.is_some() {
+                    self.keys.insert(key, runs);
+                }
             }
         }
     }
 
+    /// The last input read past [`RUN_WINDOW`]: it closes every run of the
+    /// inputs before it.
+    fn last_long(&self) -> Option<u32> {
+        self.read
+            .iter()
+            .rev()
+            .find(|(_, (_, last))| *last > RUN_WINDOW)
+            .map(|(&input, _)| input)
+    }
+
+    /// Whether a milestone read closed the segment's runs (`last_long`:
+    /// [`SequenceSummary::last_long`], found once for all keys).
+    fn is_stale(&self, segment: &Segment, last_long: Option<u32>) -> bool {
+        let (input, latest) = segment.latest;
+        self.correlated
+            && !segment.is_empty()
+            && (last_long.is_some_and(|long| long > input)
+                || self
+                    .read
+                    .get(&input)
+                    .is_some_and(|&(_, last)| stale((input, latest), (input, last))))
+    }
+
+    /// Whether a milestone read in an input before `input` closed a run
+    /// last seen at `latest` (only runs keyed by a correlation value close).
+    fn closed_before(&self, latest: (u32, u64), input: u32) -> bool {
+        self.correlated
+            && self
+                .read
+                .range(latest.0..input)
+                .any(|(&read, &(_, last))| stale(latest, (read, last)))
+    }
+
+    /// Joins a segment to the current runs of `runs`: its front continues
+    /// the run open there, its runs follow.
+    fn join(&mut self, key: &str, runs: &mut KeyRuns, later: Segment) {
+        let current = &mut runs.current;
+        if current.is_empty() {
+            current.first = later.first;
+        }
+        current.latest = current.latest.max(later.latest);
+        if let Some(front) = later.front {
+            match current.last.take() {
+                Some(Tracked::Open(mut run)) => {
+                    run.absorb(front);
+                    current.last = Some(self.settle(key, Tracked::Open(run)));
+                }
+                Some(done @ Tracked::Done { .. }) => current.last = Some(done),
+                None => match &mut current.front {
+                    Some(earlier) => earlier.absorb(front),
+                    None => current.front = Some(front),
+                },
+            }
+        }
+        if let Some(last) = later.last {
+            let previous = current.last.replace(last);
+            if let Some(previous) = previous {
+                self.close(key, previous, true);
+            }
+        }
+    }
+
+    /// Combines with the summary of the piece that follows: the keys it
+    /// held are joined to this one's runs (or closed by the real gap).
     fn merge(&mut self, other: SequenceSummary) {
         self.completed += other.completed;
         self.restarted += other.restarted;
@@ -639,38 +755,71 @@ impl SequenceSummary {
             offer(&mut self.sample_incomplete, entry);
         }
         self.correlated |= other.correlated;
-        self.end = self.end.max(other.end);
+        for (input, span) in other.read {
+            self.widen(input, span);
+        }
         for (key, later) in other.keys {
-            let mut runs = self.keys.remove(&key).unwrap_or_default();
-            if let (Some(last), Some(next)) = (runs.last_at(), later.first_at())
-                && self.correlated
-                && stale(last, next)
+            let Some(mut runs) = self.keys.remove(&key) else {
+                self.adopt(key, later);
+                continue;
+            };
+            let first = later.first();
+            let (joining, rest) = match later.head {
+                Some(head) => (*head, Some(later.current)),
+                None => (later.current, None),
+            };
+            let latest = runs.current.latest;
+            if self.correlated
+                && !runs.current.is_empty()
+                && (stale(latest, first) || self.closed_before(latest, first.0))
             {
-                self.retire(&key, runs);
-                runs = KeyRuns::default();
+                self.cut(&key, &mut runs);
             }
-            if let Some(front) = later.front {
-                match runs.last.take() {
-                    Some(Tracked::Open(mut run)) => {
-                        run.absorb(front);
-                        runs.last = Some(self.settle(&key, Tracked::Open(run)));
-                    }
-                    Some(done @ Tracked::Done { .. }) => runs.last = Some(done),
-                    None => match &mut runs.front {
-                        Some(earlier) => earlier.absorb(front),
-                        None => runs.front = Some(front),
-                    },
-                }
+            self.join(&key, &mut runs, joining);
+            if let Some(rest) = rest {
+                self.cut(&key, &mut runs);
+                runs.current = rest;
             }
-            if let Some(last) = later.last {
-                if let Some(previous) = runs.last.take() {
-                    self.close(&key, previous, true);
-                }
-                runs.last = Some(last);
+            if !(runs.current.is_empty() && runs.head.is_none()) {
+                self.keys.insert(key, runs);
             }
-            self.keys.insert(key, runs);
         }
         self.sweep();
+    }
+
+    /// Takes in the runs of a key this summary has none of: the runs it held
+    /// for a merge stay held only if they may still continue a run before
+    /// this summary; otherwise the gap after them closes them.
+    fn adopt(&mut self, key: String, mut runs: KeyRuns) {
+        if !self.may_continue(runs.first())
+            && let Some(head) = runs.head.take()
+        {
+            self.retire(&key, *head);
+        }
+        if !(runs.current.is_empty() && runs.head.is_none()) {
+            self.keys.insert(key, runs);
+        }
+    }
+
+    /// Closes what was held for a merge with a summary before this one, when
+    /// there is none: the whole log has been read.
+    fn finish(&mut self) {
+        let last_long = self.last_long();
+        let keys: Vec<String> = self.keys.keys().cloned().collect();
+        for key in keys {
+            let Some(mut runs) = self.keys.remove(&key) else {
+                continue;
+            };
+            if let Some(head) = runs.head.take() {
+                self.retire(&key, *head);
+            }
+            if self.is_stale(&runs.current, last_long) {
+                self.retire(&key, std::mem::take(&mut runs.current));
+            }
+            if !runs.current.is_empty() {
+                self.keys.insert(key, runs);
+            }
+        }
     }
 }
 
@@ -830,10 +979,10 @@ impl Summary {
     /// The run of `key` that milestones now go to: which of its steps are
     /// reached (`None`: no run).
     pub(crate) fn progress(&self, sequence: usize, key: &str) -> Option<Vec<bool>> {
-        let runs = self.sequences.get(&sequence)?.keys.get(key)?;
+        let runs = &self.sequences.get(&sequence)?.keys.get(key)?.current;
         match &runs.last {
             Some(Tracked::Open(run)) => Some(run.steps.iter().map(Option::is_some).collect()),
-            Some(Tracked::Done { steps, .. }) => Some(vec![true; *steps]),
+            Some(Tracked::Done { steps }) => Some(vec![true; *steps]),
             None => runs
                 .front
                 .as_ref()
@@ -843,7 +992,7 @@ impl Summary {
 
     /// The milestone the current run of `key` reached last.
     pub(crate) fn last_step(&self, sequence: usize, key: &str) -> Option<usize> {
-        let runs = self.sequences.get(&sequence)?.keys.get(key)?;
+        let runs = &self.sequences.get(&sequence)?.keys.get(key)?.current;
         match &runs.last {
             Some(Tracked::Open(run)) => Some(run.latest()),
             Some(Tracked::Done { .. }) => None,
@@ -886,22 +1035,25 @@ impl Summary {
             }
         }
         for sequence in self.sequences.values_mut() {
-            if let Some(end) = &mut sequence.end {
-                at(end);
-            }
+            sequence.read = std::mem::take(&mut sequence.read)
+                .into_iter()
+                .map(|(input, span)| (input + by, span))
+                .collect();
             for runs in sequence.keys.values_mut() {
-                if let Some(front) = &mut runs.front {
-                    run(front, by);
-                }
-                match &mut runs.last {
-                    Some(Tracked::Open(last)) => run(last, by),
-                    Some(Tracked::Done {
-                        first_at, last_at, ..
-                    }) => {
-                        at(first_at);
-                        at(last_at);
+                for segment in runs
+                    .head
+                    .as_deref_mut()
+                    .into_iter()
+                    .chain([&mut runs.current])
+                {
+                    at(&mut segment.first);
+                    at(&mut segment.latest);
+                    if let Some(front) = &mut segment.front {
+                        run(front, by);
                     }
-                    None => {}
+                    if let Some(Tracked::Open(last)) = &mut segment.last {
+                        run(last, by);
+                    }
                 }
             }
             for (order, _, sampled) in sequence
@@ -944,6 +1096,16 @@ impl Summary {
             self.sequences.entry(sequence).or_default().merge(summary);
         }
         self.unrecognised.merge(later.unrecognised);
+    }
+
+    /// The summary of the whole log, when this is all of it: what was held
+    /// for a merge with a summary before is closed, as nothing precedes.
+    pub(crate) fn finished(&self) -> Summary {
+        let mut whole = self.clone();
+        for sequence in whole.sequences.values_mut() {
+            sequence.finish();
+        }
+        whole
     }
 
     /// Records an input's totals once it has been read.
@@ -998,11 +1160,18 @@ impl Summary {
         };
         for sequence in self.sequences.values_mut() {
             for runs in sequence.keys.values_mut() {
-                if let Some(front) = &mut runs.front {
-                    fill_run(front);
-                }
-                if let Some(Tracked::Open(run)) = &mut runs.last {
-                    fill_run(run);
+                for segment in runs
+                    .head
+                    .as_deref_mut()
+                    .into_iter()
+                    .chain([&mut runs.current])
+                {
+                    if let Some(front) = &mut segment.front {
+                        fill_run(front);
+                    }
+                    if let Some(Tracked::Open(run)) = &mut segment.last {
+                        fill_run(run);
+                    }
                 }
             }
             for (_, _, run) in &mut sequence.sample_incomplete {
@@ -1073,9 +1242,24 @@ mod tests {
     ];
 
     fn matches_of(indices: &[usize]) -> Vec<LineMatch> {
-        let text: String = indices
+        let lines: Vec<(usize, u64)> = indices.iter().map(|&i| (i, 1)).collect();
+        spread_matches_of(&lines)
+    }
+
+    /// The matches of `LINES[i]` for each `(i, gap)`, each line read `gap`
+    /// positions after the one before: gaps long enough to reach
+    /// [`RUN_WINDOW`] without generating that many lines.
+    fn spread_matches_of(lines: &[(usize, u64)]) -> Vec<LineMatch> {
+        let positions: Vec<u64> = lines
             .iter()
-            .map(|&i| format!("{}\n", LINES[i % LINES.len()]))
+            .scan(0, |at, &(_, gap)| {
+                *at += gap.max(1);
+                Some(*at)
+            })
+            .collect();
+        let text: String = lines
+            .iter()
+            .map(|&(i, _)| format!("{}\n", LINES[i % LINES.len()]))
             .collect();
         let mut matches = Vec::new();
         let options = ScanOptions {
@@ -1089,6 +1273,10 @@ mod tests {
             &|m| m,
             &mut |m, _| matches.extend(m),
         );
+        for m in &mut matches {
+            let line = usize::try_from(m.seq).expect("a test line number fits");
+            m.seq = positions[line - 1];
+        }
         matches
     }
 
@@ -1128,6 +1316,123 @@ mod tests {
             right.merge(right_tail);
             prop_assert_eq!(left, right);
         }
+    }
+
+    /// Lines up to 30,000 positions apart: a key's milestones a few lines
+    /// apart can be [`RUN_WINDOW`] apart, so runs close by the window, on
+    /// either side of a split and across it.
+    fn spread() -> impl Strategy<Value = Vec<(usize, u64)>> {
+        prop::collection::vec((0usize..64, 0u64..30_000), 0..200)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// The split property where runs close by the window: pieces merge
+        /// to the whole whatever runs the window closed in each.
+        #[test]
+        fn merging_folds_equals_folding_the_whole_across_the_window(lines in spread(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 1..4)) {
+            let matches = spread_matches_of(&lines);
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(matches.len() + 1)).collect();
+            at.sort_unstable();
+            let mut merged = Summary::default();
+            let mut from = 0;
+            for to in at.into_iter().chain([matches.len()]) {
+                merged.merge(fold(&matches[from..to]));
+                from = to;
+            }
+            prop_assert_eq!(merged, fold(&matches));
+        }
+
+        /// Pieces of several inputs (a run continues into the next input
+        /// until the window passes there) report the same in any grouping:
+        /// files are scanned in parallel and merged in a tree, partials one
+        /// after the other.
+        #[test]
+        fn merging_inputs_is_associative_across_the_window(lines in spread(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 3)) {
+            let matches = spread_matches_of(&lines);
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(matches.len() + 1)).collect();
+            at.sort_unstable();
+            // Input 0, input 1 in two chunks, input 2.
+            let bounds = [0, at[0], at[1], at[2], matches.len()];
+            let piece = |i: usize, input: u32| {
+                Summary::fold(&MATCHER.pack, input, "x.log", matches[bounds[i]..bounds[i + 1]].to_vec())
+            };
+            let pieces = [piece(0, 0), piece(1, 1), piece(2, 1), piece(3, 2)];
+            let merged = |a: &Summary, b: &Summary| {
+                let mut a = a.clone();
+                a.merge(b.clone());
+                a
+            };
+            let [p0, p1, p2, p3] = &pieces;
+            let left = merged(&merged(&merged(p0, p1), p2), p3);
+            let right = merged(p0, &merged(p1, &merged(p2, p3)));
+            let tree = merged(&merged(p0, p1), &merged(p2, p3));
+            let (left, right, tree) = (left.finished(), right.finished(), tree.finished());
+            prop_assert_eq!(&left, &right);
+            prop_assert_eq!(&left, &tree);
+        }
+
+        /// Three pieces merge the same either way across the window too.
+        #[test]
+        fn merging_is_associative_across_the_window(lines in spread(), a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
+            let matches = spread_matches_of(&lines);
+            let (x, y) = {
+                let (p, q) = (a.index(matches.len() + 1), b.index(matches.len() + 1));
+                (p.min(q), p.max(q))
+            };
+            let (first, second, third) = (fold(&matches[..x]), fold(&matches[x..y]), fold(&matches[y..]));
+            let mut left = first.clone();
+            left.merge(second.clone());
+            left.merge(third.clone());
+            let mut right_tail = second;
+            right_tail.merge(third);
+            let mut right = first;
+            right.merge(right_tail);
+            prop_assert_eq!(left, right);
+        }
+    }
+
+    /// The summary of the sequence whose runs `key` names.
+    fn runs_of<'a>(summary: &'a Summary, key: &str) -> &'a SequenceSummary {
+        summary
+            .sequences
+            .values()
+            .find(|s| s.keys.contains_key(key) || s.sample_incomplete.iter().any(|e| e.1 == key))
+            .unwrap_or_else(|| panic!("no runs of {key}"))
+    }
+
+    #[test]
+    fn a_run_that_may_continue_the_piece_before_is_held_until_nothing_can() {
+        // a1's pack loaded on the first line, its execution started past the window.
+        let piece = fold(&spread_matches_of(&[(8, 1), (9, RUN_WINDOW + 1)]));
+        let held = runs_of(&piece, "a1");
+        assert!(held.keys["a1"].head.is_some(), "held for the merge");
+        assert_eq!(held.untracked, 0, "not closed by the piece alone");
+        // Nothing precedes: the window closed it.
+        let whole = piece.finished();
+        let closed = runs_of(&whole, "a1");
+        assert_eq!(closed.untracked, 1);
+        assert!(closed.keys["a1"].head.is_none());
+        assert_eq!(
+            closed.sample_incomplete[0].2.entry(),
+            0,
+            "the run from pack loaded"
+        );
+        assert_eq!(
+            closed.keys["a1"].current.front.as_ref().map(Run::entry),
+            Some(1)
+        );
+        // First seen past the window of the piece's first milestone (b2's):
+        // no run before can reach it, so the piece closes it alone.
+        let lines = [(10, 1), (8, RUN_WINDOW + 10), (9, RUN_WINDOW + 1)];
+        let alone = fold(&spread_matches_of(&lines));
+        let alone = runs_of(&alone, "a1");
+        assert!(
+            alone.keys["a1"].head.is_none(),
+            "not held: the summary stays bounded"
+        );
+        assert_eq!(alone.untracked, 1);
     }
 
     #[test]

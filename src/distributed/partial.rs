@@ -17,7 +17,7 @@ use crate::analyze::summary::Summary;
 pub(crate) const FORMAT: &str = "faultline-partial";
 /// The layout version; bumped whenever a reader of the previous layout
 /// would misread the new one.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 
 /// The scan of one worker's share of the inputs, to be merged with the
 /// others' into one report ([`Engine::merge`](crate::Engine::merge)).
