@@ -122,7 +122,7 @@ pub(crate) fn scan_region<T: Send>(
     consume: &mut dyn FnMut(T, u64),
 ) -> Totals {
     let chunks = chunk_bounds(buf, region.bytes.clone(), options.chunk_size);
-    let window = window();
+    let window = window(MAPPED_CHUNKS_PER_THREAD);
     let mut lines = region.lines_before;
     for group in chunks.chunks(window) {
         let scanned: Vec<(Vec<LineMatch>, u64)> = group
@@ -153,10 +153,19 @@ pub(crate) fn scan_region<T: Send>(
     }
 }
 
-/// Chunks searched at once: enough to keep every thread busy, few enough
-/// to bound memory.
-fn window() -> usize {
-    rayon::current_num_threads().max(1) * 2
+/// Chunks of a memory-mapped buffer searched at once, per thread. Each
+/// window ends in a barrier (chunks are folded, then consumed in order), and
+/// chunks differ in cost, so a thread that finishes early waits: with 2 per
+/// thread, a 1 GB rules-only scan on 2 threads took 2.7 s; with 8, 2.5 s.
+/// The map is not copied, so memory is the chunks' matches only.
+const MAPPED_CHUNKS_PER_THREAD: usize = 8;
+
+/// Chunks read from a stream at once, per thread: each is a copy in memory.
+const STREAMED_CHUNKS_PER_THREAD: usize = 2;
+
+/// Chunks searched at once: `per_thread` for each thread.
+fn window(per_thread: usize) -> usize {
+    rayon::current_num_threads().max(1) * per_thread
 }
 
 /// Splits `buf[range]` into ranges of about `size` bytes, each ending after
@@ -377,7 +386,7 @@ pub(crate) fn scan_reader(
     // A window of chunks per read, so that they are searched in parallel.
     let block_size = options
         .chunk_size
-        .saturating_mul(window())
+        .saturating_mul(window(STREAMED_CHUNKS_PER_THREAD))
         .clamp(64 << 10, 256 << 20);
     let mut scan = Incremental::new(0, 0, options);
     loop {
