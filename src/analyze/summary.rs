@@ -1284,6 +1284,30 @@ mod tests {
         Summary::fold(&MATCHER.pack, 0, "x.log", matches.to_vec())
     }
 
+    /// `matches` cut in three at `a` and `b`, merged as (1 + 2) + 3 and as
+    /// 1 + (2 + 3).
+    fn grouped_both_ways(
+        matches: &[LineMatch],
+        a: prop::sample::Index,
+        b: prop::sample::Index,
+    ) -> (Summary, Summary) {
+        let (p, q) = (a.index(matches.len() + 1), b.index(matches.len() + 1));
+        let (x, y) = (p.min(q), p.max(q));
+        let (first, second, third) = (
+            fold(&matches[..x]),
+            fold(&matches[x..y]),
+            fold(&matches[y..]),
+        );
+        let mut left = first.clone();
+        left.merge(second.clone());
+        left.merge(third.clone());
+        let mut right_tail = second;
+        right_tail.merge(third);
+        let mut right = first;
+        right.merge(right_tail);
+        (left, right)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -1302,18 +1326,7 @@ mod tests {
         #[test]
         fn merging_is_associative(indices in prop::collection::vec(0usize..64, 0..150), a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
             let matches = matches_of(&indices);
-            let (x, y) = {
-                let (p, q) = (a.index(matches.len() + 1), b.index(matches.len() + 1));
-                (p.min(q), p.max(q))
-            };
-            let (first, second, third) = (fold(&matches[..x]), fold(&matches[x..y]), fold(&matches[y..]));
-            let mut left = first.clone();
-            left.merge(second.clone());
-            left.merge(third.clone());
-            let mut right_tail = second;
-            right_tail.merge(third);
-            let mut right = first;
-            right.merge(right_tail);
+            let (left, right) = grouped_both_ways(&matches, a, b);
             prop_assert_eq!(left, right);
         }
     }
@@ -1377,18 +1390,7 @@ mod tests {
         #[test]
         fn merging_is_associative_across_the_window(lines in spread(), a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
             let matches = spread_matches_of(&lines);
-            let (x, y) = {
-                let (p, q) = (a.index(matches.len() + 1), b.index(matches.len() + 1));
-                (p.min(q), p.max(q))
-            };
-            let (first, second, third) = (fold(&matches[..x]), fold(&matches[x..y]), fold(&matches[y..]));
-            let mut left = first.clone();
-            left.merge(second.clone());
-            left.merge(third.clone());
-            let mut right_tail = second;
-            right_tail.merge(third);
-            let mut right = first;
-            right.merge(right_tail);
+            let (left, right) = grouped_both_ways(&matches, a, b);
             prop_assert_eq!(left, right);
         }
     }
