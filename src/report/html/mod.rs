@@ -155,15 +155,10 @@ fn causes(out: &mut String, causes: &[CauseView]) {
             cause.explanation.html()
         );
         if cause.chain.len() > 1 {
-            let chain: Vec<String> = cause
-                .chain
-                .iter()
-                .map(|c| format!("<code>{}</code>", c.html()))
-                .collect();
             let _ = writeln!(
                 out,
                 "<p class=\"chain\"><strong>Chain:</strong> {}</p>",
-                chain.join(" → ")
+                code_list(&cause.chain, " → ")
             );
         }
         out.push_str("<h4>Evidence</h4>\n");
@@ -178,15 +173,10 @@ fn causes(out: &mut String, causes: &[CauseView]) {
             );
         }
         if !cause.symptoms.is_empty() {
-            let symptoms: Vec<String> = cause
-                .symptoms
-                .iter()
-                .map(|s| format!("<code>{}</code>", s.html()))
-                .collect();
             let _ = writeln!(
                 out,
                 "<p><strong>Symptoms:</strong> {}</p>",
-                symptoms.join(", ")
+                code_list(&cause.symptoms, ", ")
             );
         }
         if !cause.references.is_empty() {
@@ -248,6 +238,15 @@ fn lines(lines: &[Untrusted]) -> String {
         .map(Untrusted::html)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Each item escaped as `<code>`, joined with `separator`.
+fn code_list(items: &[Untrusted], separator: &str) -> String {
+    items
+        .iter()
+        .map(|item| format!("<code>{}</code>", item.html()))
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// The Markdown report in a text area (escaped: no text inside can end it),
