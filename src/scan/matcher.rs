@@ -127,11 +127,6 @@ impl Prefilter {
         })
     }
 
-    /// Start of the first needle in `hay[from..]`.
-    fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
-        self.literals.find(hay, from)
-    }
-
     /// Adds the patterns whose needles occur in `text` to `candidates`;
     /// returns whether an error-shaped word occurs.
     fn candidates_in(&self, text: &str, candidates: &mut Vec<usize>) -> bool {
@@ -261,7 +256,7 @@ impl Matcher {
                 None => true,
             };
             if stale {
-                *slot = Some(finder.find(hay, from));
+                *slot = Some(finder.literals.find(hay, from));
             }
             if let Some(Some(pos)) = *slot {
                 next = Some(next.map_or(pos, |n: usize| n.min(pos)));
