@@ -306,20 +306,13 @@ impl Matcher {
             // One search each way: `find` for a pattern without groups,
             // `captures` (which finds the span first) for one with them.
             let found = if named_groups {
-                regex.captures(message).map(|caps| {
-                    let captures: Vec<(String, String)> = regex
-                        .capture_names()
-                        .enumerate()
-                        .filter_map(|(i, name)| {
-                            Some((name?.to_string(), clip::capture(caps.get(i)?.as_str())))
-                        })
-                        .collect();
-                    (caps.get(0).map_or(0..0, |m| m.range()), captures)
-                })
+                regex
+                    .captures(message)
+                    .map(|caps| (caps.get(0).map_or(0..0, |m| m.range()), Some(caps)))
             } else {
-                regex.find(message).map(|m| (m.range(), Vec::new()))
+                regex.find(message).map(|m| (m.range(), None))
             };
-            let Some((span, captures)) = found else {
+            let Some((span, caps)) = found else {
                 continue;
             };
             if let Target::Rule(r) = target {
@@ -344,6 +337,18 @@ impl Matcher {
                     }
                 }
             }
+            // Captured text is copied only for a hit the rule's filters kept.
+            let captures = caps
+                .map(|caps| {
+                    regex
+                        .capture_names()
+                        .enumerate()
+                        .filter_map(|(i, name)| {
+                            Some((name?.to_string(), clip::capture(caps.get(i)?.as_str())))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             hits.push(Hit {
                 target,
                 captures,
