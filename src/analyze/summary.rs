@@ -138,8 +138,8 @@ impl Mark {
             },
             line: m.line,
             text: m.text,
-            stamp: m.meta.timestamp.map(|t| t.text),
-            origin: m.meta.origin,
+            stamp: m.stamp,
+            origin: m.origin,
             captures: m.captures,
             traceback: m.traceback,
             before: m.before,
@@ -601,7 +601,13 @@ impl SequenceSummary {
         let at = mark.at();
         self.correlated = spec.correlate.is_some();
         self.widen(at.0, (at.1, at.1));
-        let mut runs = self.keys.remove(&key).unwrap_or_default();
+        // Taken out and put back in place: removing and inserting the key
+        // would rebalance the tree on every milestone.
+        let mut runs = self
+            .keys
+            .get_mut(&key)
+            .map(std::mem::take)
+            .unwrap_or_default();
         let latest = runs.current.latest;
         if self.correlated
             && !runs.current.is_empty()
@@ -633,7 +639,12 @@ impl SequenceSummary {
                 },
             }
         }
-        self.keys.insert(key, runs);
+        match self.keys.get_mut(&key) {
+            Some(slot) => *slot = runs,
+            None => {
+                self.keys.insert(key, runs);
+            }
+        }
         if self.keys.len() >= SWEEP_FROM && self.keys.len().is_power_of_two() {
             self.sweep();
         }
@@ -971,8 +982,8 @@ impl Summary {
         match &pack.sequences[sequence].correlate {
             Some(name) => correlation_value(name, &m.captures, &m.text)
                 .map(str::to_string)
-                .unwrap_or_else(|| stream_key(path, &m.meta.origin)),
-            None => stream_key(path, &m.meta.origin),
+                .unwrap_or_else(|| stream_key(path, &m.origin)),
+            None => stream_key(path, &m.origin),
         }
     }
 

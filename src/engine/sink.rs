@@ -154,7 +154,7 @@ pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<M
     Some(MatchLine {
         path: path.to_string(),
         line: m.line,
-        timestamp: m.meta.timestamp.as_ref().map(|t| t.text.clone()),
+        timestamp: m.stamp.clone(),
         rule: rule.id.clone(),
         class: rule.class.clone(),
         severity: rule.severity,
@@ -164,7 +164,7 @@ pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<M
             severity: rule.severity,
         }],
         text: m.text.clone(),
-        origin: m.meta.origin.clone(),
+        origin: m.origin.clone(),
     })
 }
 

@@ -18,10 +18,65 @@ struct Wrapper {
     /// is gone, and a byte test rules nearly all of them out for a
     /// fraction of a regex search.
     may_start: StartTest,
+    /// A parse without the regex, for the wrapper most lines carry.
+    fast: Option<FastParse>,
 }
 
 /// A cheap test of whether a line may start with a wrapper.
 type StartTest = fn(&str) -> bool;
+
+/// The length of the wrapper a line starts with, read without the regex;
+/// `None` leaves the line to the regex (which also decides Unicode digits).
+type FastParse = fn(&str) -> Option<usize>;
+
+/// The length of a leading `2025-10-23T08:57:55.403024Z ` (kubectl
+/// `--timestamps`, CRI, Heroku), parsed with nom: the same text the RFC 3339
+/// wrapper regex matches, when its digits are ASCII. Nearly every line of
+/// those logs starts with one, and a regex search costs several times more.
+fn rfc3339_prefix(line: &str) -> Option<usize> {
+    use nom::Parser;
+    use nom::branch::alt;
+    use nom::bytes::complete::{tag, take_while_m_n};
+    use nom::character::complete::{char, one_of};
+    use nom::combinator::{opt, recognize};
+    use nom::sequence::preceded;
+
+    // Bytes, not chars: the stamp is ASCII, and bytes need no decoding.
+    type Error<'a> = nom::error::Error<&'a [u8]>;
+    fn digits<'a>(
+        min: usize,
+        max: usize,
+    ) -> impl Parser<&'a [u8], Output = &'a [u8], Error = Error<'a>> {
+        take_while_m_n(min, max, |b: u8| b.is_ascii_digit())
+    }
+    let offset = alt((
+        tag("Z"),
+        recognize((one_of("+-"), digits(2, 2), opt(char(':')), digits(2, 2))),
+    ));
+    let (rest, _) = (
+        (
+            digits(4, 4),
+            char('-'),
+            digits(2, 2),
+            char('-'),
+            digits(2, 2),
+        ),
+        char('T'),
+        (
+            digits(2, 2),
+            char(':'),
+            digits(2, 2),
+            char(':'),
+            digits(2, 2),
+        ),
+        opt(preceded(char('.'), digits(1, 9))),
+        opt(offset),
+        char(' '),
+    )
+        .parse(line.as_bytes())
+        .ok()?;
+    Some(line.len() - rest.len())
+}
 
 /// The first byte of a line, which `may_be_wrapped` has made sure exists.
 fn first(line: &str) -> u8 {
@@ -57,10 +112,7 @@ static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
             |line| first(line) == b'<',
         ),
         // RFC 3339 timestamp (kubectl --timestamps, CRI, Heroku)
-        (
-            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})? ",
-            digit,
-        ),
+        (RFC3339_WRAPPER, digit),
         // CRI stream and tag
         (r"^(?:stdout|stderr) [FP] ", |line| first(line) == b's'),
         // Heroku app/router/dyno prefix
@@ -97,9 +149,14 @@ static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
         .map(|(p, may_start)| Wrapper {
             regex: Regex::new(p).expect("valid wrapper regex"),
             may_start,
+            fast: (p == RFC3339_WRAPPER).then_some(rfc3339_prefix as FastParse),
         })
         .collect()
 });
+
+/// The RFC 3339 timestamp wrapper; [`rfc3339_prefix`] reads the same text.
+const RFC3339_WRAPPER: &str =
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})? ";
 
 /// Cheap test: can this line start with a wrapper at all?
 fn may_be_wrapped(line: &str) -> bool {
@@ -142,6 +199,10 @@ fn peel<'a>(line: &'a str, mut origin: Option<&mut Origin>) -> &'a str {
         for wrapper in WRAPPERS.iter() {
             if !(wrapper.may_start)(rest) {
                 continue;
+            }
+            if let Some(len) = wrapper.fast.and_then(|parse| parse(rest)) {
+                rest = &rest[len..];
+                continue 'outer;
             }
             // `find` costs no capture allocation; most wrappers do not match.
             let Some(found) = wrapper.regex.find(rest) else {
@@ -243,6 +304,41 @@ mod tests {
         let (_, origin) = message_and_origin("[pod/api-7c9f.x_1/web-2] ERROR boom");
         assert_eq!(origin.pod.as_deref(), Some("api-7c9f.x_1"));
         assert_eq!(origin.container.as_deref(), Some("web-2"));
+    }
+
+    proptest::proptest! {
+        /// The nom parse of the RFC 3339 wrapper reads exactly what its
+        /// regex matches, whenever it reads anything.
+        #[test]
+        fn rfc3339_parse_agrees_with_the_wrapper_regex(
+            line in "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]{0,11})?(Z|[+-][0-9]{2}:?[0-9]{0,3})?[ a-z:]{0,3}"
+        ) {
+            let regex = Regex::new(RFC3339_WRAPPER).expect("valid");
+            if let Some(len) = rfc3339_prefix(&line) {
+                proptest::prop_assert_eq!(regex.find(&line).map(|m| m.end()), Some(len));
+            }
+        }
+    }
+
+    #[test]
+    fn rfc3339_parse_takes_the_usual_stamps_and_leaves_the_rest() {
+        for (line, len) in [
+            ("2025-10-23T06:13:20.000088Z INFO x", 28),
+            ("2025-10-23T06:13:20Z x", 21),
+            ("2025-10-23T06:13:20.5+05:30 x", 28),
+            ("2025-10-23T06:13:20-0700 x", 25),
+            ("2025-10-23T06:13:20 x", 20),
+        ] {
+            assert_eq!(rfc3339_prefix(line), Some(len), "{line}");
+        }
+        for line in [
+            "2025-10-23 06:13:20 x",
+            "2025-10-23T06:13:20.0000000001Z x",
+            "2025-10-23T06:13:20Zx",
+            "2025-10-23T06:13:2x",
+        ] {
+            assert_eq!(rfc3339_prefix(line), None, "{line}");
+        }
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl<'e> Session<'e> {
                 if self.exit_on.is_some_and(|t| rule.severity >= t) {
                     self.exit_hit = true;
                 }
-                let stream = stream_key(path, &m.meta.origin);
+                let stream = stream_key(path, &m.origin);
                 for ((sequence, key), clock) in &mut self.clocks {
                     let in_scope = match &pack.sequences[*sequence].correlate {
                         Some(name) => correlation_value(name, &m.captures, &m.text) == Some(key),
@@ -212,7 +212,7 @@ impl<'e> Session<'e> {
                 if let Some(found) = match_line(pack, path, &m) {
                     self.events.push(LiveEvent::Finding {
                         found,
-                        timestamp: m.meta.timestamp.as_ref().map(|t| t.text.clone()),
+                        timestamp: m.stamp.clone(),
                     });
                 }
                 summary.add(pack, input, path, m);
@@ -225,7 +225,7 @@ impl<'e> Session<'e> {
                 let line = m.line;
                 let shown_key = match &spec.correlate {
                     Some(_) => Some(key.clone()),
-                    None => m.meta.origin.label(),
+                    None => m.origin.label(),
                 };
                 summary.add(pack, input, path, m);
                 let Some(after) = summary.progress(sequence, &key) else {

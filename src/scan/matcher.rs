@@ -26,7 +26,8 @@ pub enum Target {
 pub struct Hit {
     pub target: Target,
     pub captures: Vec<(String, String)>,
-    /// Where the pattern matched in the message (for clipping long lines).
+    /// Where the pattern matched in the message, for clipping lines longer
+    /// than [`clip::MAX_EVIDENCE_BYTES`]; the whole message for shorter ones.
     pub span: std::ops::Range<usize>,
 }
 
@@ -299,16 +300,18 @@ impl Matcher {
                     &self.pack.sequences[sequence].milestones[step].patterns[index]
                 }
             };
-            // Most candidates fail: `is_match` (or `find`, for a pattern
-            // without groups) rejects them without allocating the capture
-            // slots `captures` needs.
             let regex = pattern.regex.get();
-            // One search each way: `find` for a pattern without groups,
-            // `captures` (which finds the span first) for one with them.
+            // One search each: `captures` (which finds the span first) for a
+            // pattern with groups. Without groups only the span is wanted,
+            // and only to place the evidence window in a line too long to
+            // show whole: `is_match` stops at the first match and skips the
+            // reverse search that finds where a match starts.
             let found = if named_groups {
                 regex
                     .captures(message)
                     .map(|caps| (caps.get(0).map_or(0..0, |m| m.range()), Some(caps)))
+            } else if message.len() <= clip::MAX_EVIDENCE_BYTES {
+                regex.is_match(message).then_some((0..message.len(), None))
             } else {
                 regex.find(message).map(|m| (m.range(), None))
             };

@@ -34,7 +34,10 @@ pub struct LineMatch {
     pub captures: Vec<(String, String)>,
     /// The message line that matched, wrappers removed.
     pub text: String,
-    pub meta: Meta,
+    /// The line's timestamp as reports show it (RFC 3339), if it has one.
+    pub stamp: Option<String>,
+    /// The stream the line's wrapper names (pod, container, host, service).
+    pub origin: Origin,
     /// The traceback this line ends, oldest line first (empty if none).
     pub traceback: Vec<String>,
     /// For a rule that says how a process ended (`outcome: true`): the last
@@ -442,7 +445,8 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
                         target: hit.target,
                         captures: hit.captures,
                         text: clip::evidence(subline, hit.span),
-                        meta: record.meta.clone(),
+                        stamp: record.meta.timestamp.as_ref().map(|t| t.text.clone()),
+                        origin: record.meta.origin.clone(),
                         traceback: traceback.clone(),
                         before: before.clone(),
                         nanos: inherited,
@@ -639,7 +643,15 @@ fn scan_line(
         if hits.is_empty() {
             continue;
         }
-        let meta = meta_cache.take().unwrap_or_else(line_meta);
+        // The level was only wanted for matching: a matched line keeps its
+        // stamp and origin, and a text line's level is not looked for here.
+        let (timestamp, line_origin) = match meta_cache.take() {
+            Some(meta) => (meta.timestamp, meta.origin),
+            None => match json_meta {
+                Some(meta) => (meta.timestamp.clone(), meta.origin.clone()),
+                None => (find_timestamp(&text), origin.clone()),
+            },
+        };
         let previous = || -> Vec<String> {
             if i > 0 {
                 message[..subline_start - 1]
@@ -647,7 +659,7 @@ fn scan_line(
                     .map(str::to_string)
                     .collect()
             } else {
-                previous_messages(buf, line_start, format, &meta.origin)
+                previous_messages(buf, line_start, format, &line_origin)
             }
         };
         let traceback = if is_exception_line(subline) {
@@ -664,10 +676,11 @@ fn scan_line(
         } else {
             Vec::new()
         };
-        let nanos = match &meta.timestamp {
+        let nanos = match &timestamp {
             Some(stamp) => Some(stamp.nanos),
-            None => inherited_nanos(buf, line_start, format, &meta.origin),
+            None => inherited_nanos(buf, line_start, format, &line_origin),
         };
+        let stamp = timestamp.map(|t| t.text);
         for hit in hits {
             out.push(LineMatch {
                 line: line_index + 1,
@@ -675,7 +688,8 @@ fn scan_line(
                 target: hit.target,
                 captures: hit.captures,
                 text: clip::evidence(subline, hit.span),
-                meta: meta.clone(),
+                stamp: stamp.clone(),
+                origin: line_origin.clone(),
                 traceback: traceback.clone(),
                 before: before.clone(),
                 nanos,
