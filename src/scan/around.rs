@@ -27,7 +27,7 @@ pub(crate) struct Held<'a> {
 
 /// A line as reports quote it: wrappers removed, long lines clipped.
 fn quoted(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(trim_cr(raw));
+    let text = crate::input::text_of(trim_cr(raw));
     clip::evidence(peel::message(&text), 0..0)
 }
 

@@ -121,11 +121,26 @@ impl Literals {
                     if self.any_case {
                         here.eq_ignore_ascii_case(text)
                     } else {
-                        here == &text[..]
+                        same_bytes(here, text)
                     }
                 })
             })
     }
+}
+
+/// Whether two slices of equal length hold the same bytes, compared eight
+/// at a time in registers: literals are short, and most compared positions
+/// differ in their first word, where a call to `memcmp` would cost more
+/// than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let mut a_words = a.chunks_exact(8);
+    let mut b_words = b.chunks_exact(8);
+    let words_equal = a_words.by_ref().zip(b_words.by_ref()).all(|(x, y)| {
+        u64::from_ne_bytes(x.try_into().unwrap_or([0; 8]))
+            == u64::from_ne_bytes(y.try_into().unwrap_or([1; 8]))
+    });
+    words_equal && a_words.remainder() == b_words.remainder()
 }
 
 /// The table group of a literal's (or the input's) first [`KEY`] bytes.
@@ -363,6 +378,19 @@ mod tests {
 
     fn texts(words: &[&str]) -> Vec<Vec<u8>> {
         words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn same_bytes_compares_every_byte() {
+        let text = b"connection refused by peer";
+        for len in 0..text.len() {
+            assert!(same_bytes(&text[..len], &text[..len]));
+            for at in 0..len {
+                let mut other = text[..len].to_vec();
+                other[at] ^= 0x20;
+                assert!(!same_bytes(&text[..len], &other), "{len} {at}");
+            }
+        }
     }
 
     #[test]

@@ -604,7 +604,7 @@ fn scan_line(
         Some(_) if previous_line(buf, line_start).is_some_and(|p| cri_tag(p) == Some(b'P')) => {
             return line_end;
         }
-        _ => String::from_utf8_lossy(raw),
+        _ => crate::input::text_of(raw),
     };
     let decoded = if format == LogFormat::Jsonl {
         json::line_message(&text)
@@ -739,7 +739,7 @@ fn previous_in_stream<'b>(
             Some(line)
         })
         .filter_map(move |line| {
-            let text = String::from_utf8_lossy(line);
+            let text = crate::input::text_of(line);
             let (message, line_origin) = match format {
                 LogFormat::Jsonl => match json::line_message(&text) {
                     Some((message, meta)) => (message, meta.origin),
