@@ -4,8 +4,8 @@
 //! An Aho-Corasick DFA over the pack's ~1,500 needles is a transition table
 //! of about 15 MB, far bigger than the caches, with one dependent lookup
 //! per input byte: about 0.25 GB/s on this project's corpus. The filter
-//! instead keeps, per *super character* (a byte plus the low bits of the
-//! next one), one 64-bit mask: for each of 8 offsets into a literal and
+//! instead keeps, per *super character* (a byte and the byte after it),
+//! one 64-bit mask: for each of 8 offsets into a literal and
 //! each of 8 buckets of literals, whether that super character may appear
 //! there. A shift and an OR per byte tell, 7 bytes later, whether some
 //! bucket may have a literal starting at a position. It may let through
@@ -24,14 +24,14 @@
 const WINDOW: usize = 8;
 /// Buckets of literals (one bit of each state byte).
 const BUCKETS: usize = 8;
-/// Bits of the next byte in a super character.
-const NEXT_BITS: u32 = 6;
-const DOMAIN: usize = 1 << (8 + NEXT_BITS);
+/// Super characters: a byte and the next one, so a table of 512 KB.
+const DOMAIN: usize = 1 << 16;
 
-/// The super character at `byte`, followed by `next` (0 past the end).
+/// The super character at `byte`, followed by `next` (0 past the end): the
+/// two bytes read as a little-endian `u16`, as the search loop reads them.
 #[inline(always)]
 fn super_char(byte: u8, next: u8) -> usize {
-    byte as usize | ((next as usize & ((1 << NEXT_BITS) - 1)) << 8)
+    usize::from(u16::from_le_bytes([byte, next]))
 }
 
 /// A set of literals to search for, as bytes, with ASCII letters matching in
@@ -196,7 +196,7 @@ impl ShiftOr {
                     // After a literal's last byte, any byte may follow.
                     let nexts: Vec<u8> = match text.get(offset + 1) {
                         Some(&next) => spellings(next, any_case),
-                        None => (0..1u16 << NEXT_BITS).map(|low| low as u8).collect(),
+                        None => (0..=u8::MAX).collect(),
                     };
                     for byte in spellings(text[offset], any_case) {
                         for &next in &nexts {
@@ -246,17 +246,24 @@ impl Iterator for Candidates<'_> {
         let end = hay.len();
         let mut state = self.state;
         let mut pos = self.pos;
-        // Every byte but the last has a next byte.
-        if let Some(body) = hay.get(pos..) {
-            for (i, pair) in body.windows(2).enumerate() {
-                state = (state << 8) | reach[super_char(pair[0], pair[1])];
-                if state >> 56 != 0xFF {
-                    (self.state, self.pos) = (state, pos + i + 1);
-                    return Some(pos + i - LAG);
-                }
+        // Every byte but the last has a next byte; the pair is read as one
+        // 16-bit load, which is its super character. This loop is most of a
+        // rules-only scan's time: 8 instructions a byte, against 12 with the
+        // bytes read one by one (safe indexing did not become one load).
+        let last = end.saturating_sub(1);
+        while pos < last {
+            // SAFETY: `pos + 1 < end == hay.len()`, so both bytes are in
+            // `hay`; the read has no alignment requirement.
+            let pair =
+                u16::from_le(unsafe { hay.as_ptr().add(pos).cast::<u16>().read_unaligned() });
+            state = (state << 8) | reach[usize::from(pair)];
+            pos += 1;
+            if state >> 56 != 0xFF {
+                (self.state, self.pos) = (state, pos);
+                return Some(pos - 1 - LAG);
             }
-            pos = pos.max(end.saturating_sub(1));
         }
+        pos = pos.max(end.saturating_sub(1));
         // The last byte, then past the end until the last start is decided.
         while pos < end + LAG {
             state = (state << 8)
