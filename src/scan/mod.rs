@@ -34,7 +34,8 @@ pub struct LineMatch {
     pub captures: Vec<(String, String)>,
     /// The message line that matched, wrappers removed.
     pub text: String,
-    /// The line's timestamp as reports show it (RFC 3339), if it has one.
+    /// The line's timestamp as reports show it (RFC 3339; a year-less one as
+    /// written), if it has one.
     pub stamp: Option<String>,
     /// The stream the line's wrapper names (pod, container, host, service).
     pub origin: Origin,
