@@ -472,6 +472,14 @@ impl KeyRuns {
     pub(crate) fn segments(&self) -> impl Iterator<Item = &Segment> {
         self.head.as_deref().into_iter().chain([&self.current])
     }
+
+    /// [`KeyRuns::segments`], to change them.
+    fn segments_mut(&mut self) -> impl Iterator<Item = &mut Segment> {
+        self.head
+            .as_deref_mut()
+            .into_iter()
+            .chain([&mut self.current])
+    }
 }
 
 /// Whether a run last seen at `last` is closed by the time `now` is read:
@@ -1051,12 +1059,7 @@ impl Summary {
                 .map(|(input, span)| (input + by, span))
                 .collect();
             for runs in sequence.keys.values_mut() {
-                for segment in runs
-                    .head
-                    .as_deref_mut()
-                    .into_iter()
-                    .chain([&mut runs.current])
-                {
+                for segment in runs.segments_mut() {
                     at(&mut segment.first);
                     at(&mut segment.latest);
                     if let Some(front) = &mut segment.front {
@@ -1171,12 +1174,7 @@ impl Summary {
         };
         for sequence in self.sequences.values_mut() {
             for runs in sequence.keys.values_mut() {
-                for segment in runs
-                    .head
-                    .as_deref_mut()
-                    .into_iter()
-                    .chain([&mut runs.current])
-                {
+                for segment in runs.segments_mut() {
                     if let Some(front) = &mut segment.front {
                         fill_run(front);
                     }

@@ -85,25 +85,20 @@ const LARGE_CLASSES_LIMIT: usize = 8;
 /// Whether the compiled pattern could come near the size limit.
 fn might_be_large(hir: &Hir) -> bool {
     let mut large_classes = 0;
-    let mut stack = vec![hir];
-    while let Some(node) = stack.pop() {
+    for node in nodes(hir) {
         match node.kind() {
             HirKind::Class(Class::Unicode(class)) if class.ranges().len() > LARGE_CLASS_RANGES => {
                 large_classes += 1;
             }
-            HirKind::Repetition(repetition) => {
+            HirKind::Repetition(repetition)
                 if repetition.min > COUNTED_REPETITION_LIMIT
                     || repetition
                         .max
-                        .is_some_and(|max| max > COUNTED_REPETITION_LIMIT)
-                {
-                    return true;
-                }
-                stack.push(&repetition.sub);
+                        .is_some_and(|max| max > COUNTED_REPETITION_LIMIT) =>
+            {
+                return true;
             }
-            HirKind::Capture(capture) => stack.push(&capture.sub),
-            HirKind::Concat(parts) | HirKind::Alternation(parts) => stack.extend(parts),
-            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+            _ => {}
         }
     }
     large_classes > LARGE_CLASSES_LIMIT
@@ -111,23 +106,32 @@ fn might_be_large(hir: &Hir) -> bool {
 
 /// The named captures of `hir`, in the order of their opening parentheses.
 fn capture_names(hir: &Hir) -> Vec<String> {
-    let mut named: Vec<(u32, String)> = Vec::new();
+    let mut named: Vec<(u32, String)> = nodes(hir)
+        .filter_map(|node| match node.kind() {
+            HirKind::Capture(capture) => capture
+                .name
+                .as_ref()
+                .map(|name| (capture.index, name.to_string())),
+            _ => None,
+        })
+        .collect();
+    named.sort();
+    named.into_iter().map(|(_, name)| name).collect()
+}
+
+/// Every node of `hir` (depth first; the order is not the pattern's).
+fn nodes(hir: &Hir) -> impl Iterator<Item = &Hir> {
     let mut stack = vec![hir];
-    while let Some(node) = stack.pop() {
+    std::iter::from_fn(move || {
+        let node = stack.pop()?;
         match node.kind() {
-            HirKind::Capture(capture) => {
-                if let Some(name) = &capture.name {
-                    named.push((capture.index, name.to_string()));
-                }
-                stack.push(&capture.sub);
-            }
+            HirKind::Capture(capture) => stack.push(&capture.sub),
             HirKind::Repetition(repetition) => stack.push(&repetition.sub),
             HirKind::Concat(parts) | HirKind::Alternation(parts) => stack.extend(parts),
             HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
         }
-    }
-    named.sort();
-    named.into_iter().map(|(_, name)| name).collect()
+        Some(node)
+    })
 }
 
 #[cfg(test)]
