@@ -128,19 +128,20 @@ impl Literals {
     }
 }
 
-/// Whether two slices of equal length hold the same bytes, compared eight
-/// at a time in registers: literals are short, and most compared positions
-/// differ in their first word, where a call to `memcmp` would cost more
-/// than the comparison.
+/// Whether two slices hold the same bytes, compared eight at a time in
+/// registers: literals are short, and most compared positions differ in
+/// their first word, where a call to `memcmp` would cost more than the
+/// comparison.
 #[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let mut a_words = a.chunks_exact(8);
-    let mut b_words = b.chunks_exact(8);
-    let words_equal = a_words.by_ref().zip(b_words.by_ref()).all(|(x, y)| {
-        u64::from_ne_bytes(x.try_into().unwrap_or([0; 8]))
-            == u64::from_ne_bytes(y.try_into().unwrap_or([1; 8]))
-    });
-    words_equal && a_words.remainder() == b_words.remainder()
+    let (a_words, a_rest) = a.as_chunks::<8>();
+    let (b_words, b_rest) = b.as_chunks::<8>();
+    a.len() == b.len()
+        && a_words
+            .iter()
+            .zip(b_words)
+            .all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
+        && a_rest == b_rest
 }
 
 /// The table group of a literal's (or the input's) first [`KEY`] bytes.
@@ -398,6 +399,7 @@ mod tests {
                 assert!(!same_bytes(&text[..len], &other), "{len} {at}");
             }
         }
+        assert!(!same_bytes(&text[..16], &text[..8]), "lengths differ");
     }
 
     #[test]
