@@ -473,6 +473,11 @@ impl KeyRuns {
         self.head.as_deref().into_iter().chain([&self.current])
     }
 
+    /// Whether nothing of the key is held any more.
+    fn is_empty(&self) -> bool {
+        self.head.is_none() && self.current.is_empty()
+    }
+
     /// [`KeyRuns::segments`], to change them.
     fn segments_mut(&mut self) -> impl Iterator<Item = &mut Segment> {
         self.head
@@ -616,11 +621,7 @@ impl SequenceSummary {
             .get_mut(&key)
             .map(std::mem::take)
             .unwrap_or_default();
-        let latest = runs.current.latest;
-        if self.correlated
-            && !runs.current.is_empty()
-            && (stale(latest, at) || self.closed_before(latest, at.0))
-        {
+        if self.ends(&runs.current, at) {
             self.cut(&key, &mut runs);
         }
         let current = &mut runs.current;
@@ -719,6 +720,15 @@ impl SequenceSummary {
                     .is_some_and(|&(_, last)| stale((input, latest), (input, last))))
     }
 
+    /// Whether a milestone at `at` comes after the segment's runs closed:
+    /// [`RUN_WINDOW`] positions past its latest milestone, in its input or
+    /// in one read between.
+    fn ends(&self, segment: &Segment, at: (u32, u64)) -> bool {
+        self.correlated
+            && !segment.is_empty()
+            && (stale(segment.latest, at) || self.closed_before(segment.latest, at.0))
+    }
+
     /// Whether a milestone read in an input before `input` closed a run
     /// last seen at `latest` (only runs keyed by a correlation value close).
     fn closed_before(&self, latest: (u32, u64), input: u32) -> bool {
@@ -787,11 +797,7 @@ impl SequenceSummary {
                 Some(head) => (*head, Some(later.current)),
                 None => (later.current, None),
             };
-            let latest = runs.current.latest;
-            if self.correlated
-                && !runs.current.is_empty()
-                && (stale(latest, first) || self.closed_before(latest, first.0))
-            {
+            if self.ends(&runs.current, first) {
                 self.cut(&key, &mut runs);
             }
             self.join(&key, &mut runs, joining);
@@ -799,7 +805,7 @@ impl SequenceSummary {
                 self.cut(&key, &mut runs);
                 runs.current = rest;
             }
-            if !(runs.current.is_empty() && runs.head.is_none()) {
+            if !runs.is_empty() {
                 self.keys.insert(key, runs);
             }
         }
@@ -815,7 +821,7 @@ impl SequenceSummary {
         {
             self.retire(&key, *head);
         }
-        if !(runs.current.is_empty() && runs.head.is_none()) {
+        if !runs.is_empty() {
             self.keys.insert(key, runs);
         }
     }
