@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::faultline;
 use predicates::prelude::*;
@@ -40,6 +40,23 @@ fn merge(partials: &[&Path], extra: &[&str]) -> std::process::Output {
         .expect("run")
 }
 
+/// Partials of `log` cut into byte ranges at `cuts` (ascending), written
+/// to `dir` in range order.
+fn range_partials(dir: &Path, log: &str, cuts: &[u64]) -> Vec<PathBuf> {
+    let bounds: Vec<u64> = [0].into_iter().chain(cuts.iter().copied()).collect();
+    let outs: Vec<PathBuf> = (0..bounds.len())
+        .map(|i| dir.join(format!("range-{i}.json")))
+        .collect();
+    for (i, out) in outs.iter().enumerate() {
+        let range = match bounds.get(i + 1) {
+            Some(end) => format!("{}-{end}", bounds[i]),
+            None => format!("{}-", bounds[i]),
+        };
+        partial(out, &["--range", &range], &[log]);
+    }
+    outs
+}
+
 #[test]
 fn shards_merge_into_the_byte_identical_report() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -62,17 +79,7 @@ fn shards_merge_into_the_byte_identical_report() {
 fn byte_ranges_of_one_file_merge_into_the_byte_identical_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let size = std::fs::metadata(BIG).expect("fixture").len();
-    let cuts = [0, size / 3 + 7, 2 * size / 3 + 1];
-    let outs: Vec<_> = (0..3)
-        .map(|i| dir.path().join(format!("range-{i}.json")))
-        .collect();
-    for (i, out) in outs.iter().enumerate() {
-        let range = match cuts.get(i + 1) {
-            Some(end) => format!("{}-{end}", cuts[i]),
-            None => format!("{}-", cuts[i]),
-        };
-        partial(out, &["--range", &range], &[BIG]);
-    }
+    let outs = range_partials(dir.path(), BIG, &[size / 3 + 7, 2 * size / 3 + 1]);
     let refs: Vec<&Path> = outs.iter().rev().map(|p| p.as_path()).collect();
     let merged = merge(&refs, &["--format", "json"]);
     assert_eq!(
@@ -143,23 +150,13 @@ fn byte_ranges_merge_exactly_where_runs_cross_the_window() {
             4 * size / 5,
         ],
     ] {
-        let bounds: Vec<u64> = [0].into_iter().chain(cuts).collect();
-        let outs: Vec<_> = (0..bounds.len())
-            .map(|i| dir.path().join(format!("range-{i}.json")))
-            .collect();
-        for (i, out) in outs.iter().enumerate() {
-            let range = match bounds.get(i + 1) {
-                Some(end) => format!("{}-{end}", bounds[i]),
-                None => format!("{}-", bounds[i]),
-            };
-            partial(out, &["--range", &range], &[log]);
-        }
+        let outs = range_partials(dir.path(), log, &cuts);
         let refs: Vec<&Path> = outs.iter().map(|p| p.as_path()).collect();
         let merged = merge(&refs, &["--format", "json"]);
         assert_eq!(
             String::from_utf8_lossy(&merged.stdout),
             String::from_utf8_lossy(&single),
-            "cut at {bounds:?}"
+            "cut at {cuts:?}"
         );
     }
 }
