@@ -58,12 +58,16 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    fn from_civil(dt: DateTime, offset_seconds: i32) -> Option<Stamp> {
+    /// The stamp of civil time `dt` at `offset_seconds` east of UTC. Its
+    /// text is `written` when given (a stamp already in the form reports
+    /// use, or one shown as written), else the UTC instant in RFC 3339:
+    /// printing one costs more than parsing it.
+    fn from_civil(dt: DateTime, offset_seconds: i32, written: Option<&str>) -> Option<Stamp> {
         let offset = Offset::from_seconds(offset_seconds).ok()?;
         let ts = offset.to_timestamp(dt).ok()?;
         Some(Stamp {
             nanos: ts.as_nanosecond(),
-            text: ts.to_string(),
+            text: written.map_or_else(|| ts.to_string(), str::to_string),
         })
     }
 }
@@ -136,6 +140,8 @@ static LEVEL_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An ISO 8601 / RFC 3339 stamp's fields, as written.
 struct IsoFields<'a> {
+    /// The whole stamp as written.
+    text: &'a str,
     /// Year, month, day, hour, minute, second.
     civil: [&'a str; 6],
     /// Up to nine digits of the second's fraction.
@@ -152,51 +158,38 @@ impl<'a> IsoFields<'a> {
     fn at_start(text: &'a str) -> Option<IsoFields<'a>> {
         use nom::Parser;
         use nom::branch::alt;
-        use nom::bytes::complete::{tag, take_while_m_n};
+        use nom::bytes::complete::tag;
         use nom::character::complete::{char, one_of};
         use nom::combinator::{opt, recognize};
         use nom::sequence::preceded;
 
-        type Error<'a> = nom::error::Error<&'a str>;
-        fn digits<'a>(
-            min: usize,
-            max: usize,
-        ) -> impl Parser<&'a str, Output = &'a str, Error = Error<'a>> {
-            take_while_m_n(min, max, |c: char| c.is_ascii_digit())
-        }
+        let digits = ascii_digits;
         let offset = alt((
             tag("Z"),
             recognize((one_of("+-"), digits(2, 2), opt(char(':')), digits(2, 2))),
         ));
-        let date = (
-            digits(4, 4),
-            char('-'),
-            digits(2, 2),
-            char('-'),
-            digits(2, 2),
-        );
-        let time = (
-            digits(2, 2),
-            char(':'),
-            digits(2, 2),
-            char(':'),
-            digits(2, 2),
-        );
-        let (rest, ((year, _, month, _, day), _, (hour, _, minute, _, second), fraction, offset)) =
-            (
-                date,
-                one_of("T "),
-                time,
-                opt(preceded(one_of(".,"), digits(1, 9))),
-                opt(preceded(opt(char(' ')), offset)),
-            )
-                .parse(text)
-                .ok()?;
+        let (rest, (date, _, time, fraction, offset)) = (
+            shaped("dddd-dd-dd"),
+            one_of("T "),
+            shaped("dd:dd:dd"),
+            opt(preceded(one_of(".,"), digits(1, 9))),
+            opt(preceded(opt(char(' ')), offset)),
+        )
+            .parse(text)
+            .ok()?;
         if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) {
             return None;
         }
         Some(IsoFields {
-            civil: [year, month, day, hour, minute, second],
+            text: &text[..text.len() - rest.len()],
+            civil: [
+                &date[..4],
+                &date[5..7],
+                &date[8..],
+                &time[..2],
+                &time[3..5],
+                &time[6..],
+            ],
             fraction,
             offset,
         })
@@ -206,6 +199,7 @@ impl<'a> IsoFields<'a> {
     fn from_captures(c: &regex::Captures<'a>) -> IsoFields<'a> {
         let field = |i: usize| c.get(i).map_or("", |m| m.as_str());
         IsoFields {
+            text: field(0),
             civil: [field(1), field(2), field(3), field(4), field(5), field(6)],
             fraction: c.get(7).map(|m| m.as_str()),
             offset: c.get(8).map(|m| m.as_str()),
@@ -228,8 +222,71 @@ impl<'a> IsoFields<'a> {
         )
         .ok()?;
         let offset = self.offset.map_or(Some(0), parse_offset)?;
-        Stamp::from_civil(dt, offset)
+        Stamp::from_civil(dt, offset, self.canonical().then_some(self.text))
     }
+
+    /// Whether the stamp is written as reports print it: RFC 3339 in UTC
+    /// (`T`, `Z`), with a fraction only when it has one, and without
+    /// trailing zeros. Most kubectl and CRI stamps are.
+    fn canonical(&self) -> bool {
+        let fraction_len = self.fraction.map_or(0, |digits| digits.len() + 1);
+        self.text.len() == 19 + fraction_len + 1
+            && self.text.as_bytes()[10] == b'T'
+            && self.offset == Some("Z")
+            && self
+                .fraction
+                .is_none_or(|digits| self.text.as_bytes()[19] == b'.' && !digits.ends_with('0'))
+    }
+}
+
+/// A nom parser for `min..=max` ASCII digits, as stamps write them.
+/// nom's `take_while_m_n` decodes and counts characters one at a time
+/// through its generic input traits, and cost a few percent of a scan of
+/// timestamped logs; stamps are ASCII, so this counts bytes.
+pub(crate) fn ascii_digits<'a>(
+    min: usize,
+    max: usize,
+) -> impl Fn(&'a str) -> nom::IResult<&'a str, &'a str> {
+    move |input: &'a str| {
+        let count = input
+            .bytes()
+            .take(max)
+            .take_while(u8::is_ascii_digit)
+            .count();
+        if count < min {
+            return Err(parse_error(input));
+        }
+        // ASCII digits are one byte each, so `count` is a char boundary.
+        Ok((&input[count..], &input[..count]))
+    }
+}
+
+/// A nom parser for text of a fixed shape, such as `dddd-dd-dd`: each `d`
+/// an ASCII digit, every other byte itself. A stamp's date and time have
+/// fixed shapes, and one pass over their bytes costs a fraction of a
+/// parser per field.
+pub(crate) fn shaped<'a>(
+    shape: &'static str,
+) -> impl Fn(&'a str) -> nom::IResult<&'a str, &'a str> {
+    move |input: &'a str| {
+        let fits = input.len() >= shape.len()
+            && input
+                .bytes()
+                .zip(shape.bytes())
+                .all(|(byte, want)| match want {
+                    b'd' => byte.is_ascii_digit(),
+                    _ => byte == want,
+                });
+        if !fits {
+            return Err(parse_error(input));
+        }
+        // The shape is ASCII and the input matched it byte for byte.
+        Ok((&input[shape.len()..], &input[..shape.len()]))
+    }
+}
+
+fn parse_error(input: &str) -> nom::Err<nom::error::Error<&str>> {
+    nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Verify))
 }
 
 /// The first timestamp in `text` (searched in its first 160 bytes).
@@ -267,9 +324,7 @@ pub fn find_timestamp(text: &str) -> Option<Stamp> {
     )
     .ok()?;
     // Ordered as 1970 but shown as written: inventing a year would mislead.
-    let mut stamp = Stamp::from_civil(dt, 0)?;
-    stamp.text = c[0].trim_end().to_string();
-    Some(stamp)
+    Stamp::from_civil(dt, 0, Some(c[0].trim_end()))
 }
 
 /// The timestamp a line starts with (after punctuation such as `[` or a
@@ -297,9 +352,7 @@ fn time_of_day(text: &str) -> Option<Stamp> {
     let c = TIME_OF_DAY.captures(text)?;
     let num = |i: usize| c[i].parse::<i8>().ok();
     let dt = DateTime::new(1970, 1, 1, num(1)?, num(2)?, num(3)?, 0).ok()?;
-    let mut stamp = Stamp::from_civil(dt, 0)?;
-    stamp.text = c[0].to_string();
-    Some(stamp)
+    Stamp::from_civil(dt, 0, Some(&c[0]))
 }
 
 fn parse_offset(text: &str) -> Option<i32> {
@@ -348,6 +401,21 @@ mod tests {
                 proptest::prop_assert_eq!(c.get(0).map(|m| m.start()), Some(0));
                 proptest::prop_assert_eq!(fields.stamp(), IsoFields::from_captures(&c).stamp());
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// A stamp kept as written reads exactly as the printed instant
+        /// would, and one printed is so because it is not in that form.
+        #[test]
+        fn stamps_kept_as_written_are_what_reports_print(
+            line in "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.,][0-9]{1,9})?( ?(Z|[+-](0[0-9]|1[0-4]):?[0-5][0-9]))?"
+        ) {
+            let fields = IsoFields::at_start(&line).expect("a stamp");
+            let kept = fields.stamp().expect("a valid stamp");
+            let printed = jiff::Timestamp::from_nanosecond(kept.nanos).expect("in range").to_string();
+            proptest::prop_assert_eq!(&kept.text, &printed);
+            proptest::prop_assert_eq!(fields.canonical(), line == printed);
         }
     }
 

@@ -36,44 +36,23 @@ type FastParse = fn(&str) -> Option<usize>;
 fn rfc3339_prefix(line: &str) -> Option<usize> {
     use nom::Parser;
     use nom::branch::alt;
-    use nom::bytes::complete::{tag, take_while_m_n};
+    use nom::bytes::complete::tag;
     use nom::character::complete::{char, one_of};
     use nom::combinator::{opt, recognize};
     use nom::sequence::preceded;
 
-    // Bytes, not chars: the stamp is ASCII, and bytes need no decoding.
-    type Error<'a> = nom::error::Error<&'a [u8]>;
-    fn digits<'a>(
-        min: usize,
-        max: usize,
-    ) -> impl Parser<&'a [u8], Output = &'a [u8], Error = Error<'a>> {
-        take_while_m_n(min, max, |b: u8| b.is_ascii_digit())
-    }
+    use super::meta::{ascii_digits as digits, shaped};
     let offset = alt((
         tag("Z"),
         recognize((one_of("+-"), digits(2, 2), opt(char(':')), digits(2, 2))),
     ));
     let (rest, _) = (
-        (
-            digits(4, 4),
-            char('-'),
-            digits(2, 2),
-            char('-'),
-            digits(2, 2),
-        ),
-        char('T'),
-        (
-            digits(2, 2),
-            char(':'),
-            digits(2, 2),
-            char(':'),
-            digits(2, 2),
-        ),
+        shaped("dddd-dd-ddTdd:dd:dd"),
         opt(preceded(char('.'), digits(1, 9))),
         opt(offset),
         char(' '),
     )
-        .parse(line.as_bytes())
+        .parse(line)
         .ok()?;
     Some(line.len() - rest.len())
 }
