@@ -39,6 +39,7 @@ fn message_of(line: &str) -> String {
 /// Runs every example of every rule and milestone in the pack.
 pub fn run(pack: &Arc<RulePack>) -> Outcome {
     let matcher = Matcher::new(Arc::clone(pack));
+    let mut scratch = matcher.scratch();
     let mut outcome = Outcome::default();
     let mut check = |id: &str, target: Target, example: &Example, must_match: bool| {
         // A multi-line example is a traceback (or other lines) ending in the
@@ -56,7 +57,9 @@ pub fn run(pack: &Arc<RulePack>) -> Outcome {
             }
             None => (message_of(&example.line), Vec::new()),
         };
-        let mut hits = matcher.match_message(&message, &mut Meta::default).hits;
+        let mut hits = matcher
+            .match_message(&message, &mut Meta::default, &mut scratch)
+            .hits;
         matcher.keep_allowed(&mut hits, &traceback);
         let hit = hits.iter().find(|h| h.target == target);
         let problem = match (must_match, hit) {

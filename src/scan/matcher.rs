@@ -238,18 +238,17 @@ impl Matcher {
     }
 
     /// Start of the next candidate literal at or after `from`, given the
-    /// positions already found (`cache`), so each automaton runs once per
-    /// candidate rather than once per line.
-    pub fn next_candidate(
+    /// positions already found (in `scratch`), so each automaton runs once
+    /// per candidate rather than once per line.
+    pub(crate) fn next_candidate(
         &self,
         hay: &[u8],
         from: usize,
-        cache: &mut CandidateCache,
+        scratch: &mut Scratch,
     ) -> Option<usize> {
         let mut next = None;
         let finders = [&self.exact, &self.folded];
-        cache.found.resize(finders.len(), None);
-        for (slot, finder) in cache.found.iter_mut().zip(finders) {
+        for (slot, finder) in scratch.found.iter_mut().zip(finders) {
             let Some(finder) = finder else { continue };
             let stale = match *slot {
                 Some(Some(pos)) => pos < from,
@@ -268,11 +267,18 @@ impl Matcher {
 
     /// Every rule and milestone matching one message line. `meta` is asked
     /// for only when a candidate rule filters on level or service.
-    pub(crate) fn match_message(&self, message: &str, meta: &mut dyn FnMut() -> Meta) -> LineHits {
-        let mut candidates: Vec<usize> = self.always.clone();
+    pub(crate) fn match_message(
+        &self,
+        message: &str,
+        meta: &mut dyn FnMut() -> Meta,
+        scratch: &mut Scratch,
+    ) -> LineHits {
+        let candidates = &mut scratch.candidates;
+        candidates.clear();
+        candidates.extend_from_slice(&self.always);
         let mut error_word = false;
         for prefilter in [&self.exact, &self.folded].into_iter().flatten() {
-            error_word |= prefilter.candidates_in(message, &mut candidates);
+            error_word |= prefilter.candidates_in(message, candidates);
         }
         if candidates.is_empty() {
             return LineHits {
@@ -284,7 +290,7 @@ impl Matcher {
         candidates.dedup();
         let mut cached_meta: Option<Meta> = None;
         let mut hits: Vec<Hit> = Vec::new();
-        for id in candidates {
+        for &id in candidates.iter() {
             let PatternRef {
                 target,
                 index,
@@ -301,15 +307,18 @@ impl Matcher {
                 }
             };
             let regex = pattern.regex.get();
-            // One search each: `captures` (which finds the span first) for a
-            // pattern with groups. Without groups only the span is wanted,
-            // and only to place the evidence window in a line too long to
-            // show whole: `is_match` stops at the first match and skips the
-            // reverse search that finds where a match starts.
+            // One search each: captures (which finds the span first) for a
+            // pattern with groups, into locations kept for the next line.
+            // Without groups only the span is wanted, and only to place the
+            // evidence window in a line too long to show whole: `is_match`
+            // stops at the first match and skips the reverse search that
+            // finds where a match starts.
             let found = if named_groups {
+                let locations =
+                    scratch.locations[id].get_or_insert_with(|| regex.capture_locations());
                 regex
-                    .captures(message)
-                    .map(|caps| (caps.get(0).map_or(0..0, |m| m.range()), Some(caps)))
+                    .captures_read(locations, message)
+                    .map(|m| (m.range(), Some(&*locations)))
             } else if message.len() <= clip::MAX_EVIDENCE_BYTES {
                 regex.is_match(message).then_some((0..message.len(), None))
             } else {
@@ -347,7 +356,8 @@ impl Matcher {
                         .capture_names()
                         .enumerate()
                         .filter_map(|(i, name)| {
-                            Some((name?.to_string(), clip::capture(caps.get(i)?.as_str())))
+                            let (start, end) = caps.get(i)?;
+                            Some((name?.to_string(), clip::capture(&message[start..end])))
                         })
                         .collect()
                 })
@@ -382,9 +392,26 @@ impl Matcher {
     }
 }
 
-/// Positions found by each finder, reused while scanning one buffer:
-/// `None` not searched yet, `Some(None)` no needle left.
-#[derive(Default)]
-pub struct CandidateCache {
-    found: Vec<Option<Option<usize>>>,
+/// What one thread keeps while it scans a buffer, so that lines cost no
+/// allocation of their own: the positions each finder found last, and the
+/// buffers the matching of one line fills.
+pub(crate) struct Scratch {
+    /// Per finder (as written, any case): `None` not searched yet,
+    /// `Some(None)` no needle left.
+    found: [Option<Option<usize>>; 2],
+    /// The candidate patterns of the current line.
+    candidates: Vec<usize>,
+    /// Per pattern with groups: where its groups matched last.
+    locations: Vec<Option<regex::CaptureLocations>>,
+}
+
+impl Matcher {
+    /// Fresh scratch state for a scan with this matcher.
+    pub(crate) fn scratch(&self) -> Scratch {
+        Scratch {
+            found: [None; 2],
+            candidates: Vec::new(),
+            locations: vec![None; self.patterns.len()],
+        }
+    }
 }

@@ -20,8 +20,9 @@ use crate::input::meta::{Meta, Origin, find_level, find_timestamp, leading_times
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
 pub(crate) use around::{Held, Surroundings};
+use matcher::Scratch;
 use matcher::add_unrecognised;
-pub use matcher::{CandidateCache, Matcher, Target};
+pub use matcher::{Matcher, Target};
 
 /// One matched message line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -407,6 +408,7 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
     let mut matches = Vec::new();
     let mut history: VecDeque<String> = VecDeque::new();
     let mut inherited = None;
+    let mut scratch = matcher.scratch();
     for (index, record) in records.iter().enumerate() {
         if let Some(stamp) = &record.meta.timestamp {
             inherited = Some(stamp.nanos);
@@ -414,7 +416,8 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
         let next = records.get(index + 1).map_or(u64::MAX, |r| r.offset);
         let sublines: Vec<&str> = record.text.split('\n').collect();
         for (i, subline) in sublines.iter().enumerate() {
-            let mut line_hits = matcher.match_message(subline, &mut || record.meta.clone());
+            let mut line_hits =
+                matcher.match_message(subline, &mut || record.meta.clone(), &mut scratch);
             // A record's level speaks for its first line, not for the
             // traceback frames under it.
             add_unrecognised(subline, &mut line_hits, &mut || Meta {
@@ -533,13 +536,13 @@ fn scan_range(
     let mut newlines_before = 0u64; // newlines between `start` and `counted_to`
     let mut counted_to = start;
     let mut pos = start;
-    let mut cache = CandidateCache::default();
+    let mut scratch = matcher.scratch();
     let every_line = matcher.checks_every_line();
     while pos < end {
         let candidate = if every_line {
             Some(pos)
         } else {
-            matcher.next_candidate(&buf[..end], pos, &mut cache)
+            matcher.next_candidate(&buf[..end], pos, &mut scratch)
         };
         let Some(candidate) = candidate else { break };
         let line_start =
@@ -556,6 +559,7 @@ fn scan_range(
             format,
             newlines_before,
             &mut matches,
+            &mut scratch,
         );
         pos = consumed_to + 1;
     }
@@ -575,6 +579,7 @@ fn scan_line(
     format: LogFormat,
     line_index: u64,
     out: &mut Vec<LineMatch>,
+    scratch: &mut Scratch,
 ) -> usize {
     let raw = trim_cr(&buf[line_start..line_end]);
     let mut consumed = line_end;
@@ -630,9 +635,11 @@ fn scan_line(
         let subline_start = next_subline;
         next_subline += subline.len() + 1;
         let mut meta_cache: Option<Meta> = None;
-        let mut line_hits = matcher.match_message(subline, &mut || {
-            meta_cache.get_or_insert_with(line_meta).clone()
-        });
+        let mut line_hits = matcher.match_message(
+            subline,
+            &mut || meta_cache.get_or_insert_with(line_meta).clone(),
+            scratch,
+        );
         add_unrecognised(subline, &mut line_hits, &mut || {
             let meta = meta_cache.get_or_insert_with(line_meta);
             Meta {
