@@ -6,7 +6,7 @@ pub(crate) mod breadth;
 pub mod diagnostic;
 pub(crate) mod export;
 mod fingerprint;
-mod lazy_regex;
+pub(crate) mod lazy_regex;
 pub(crate) mod listing;
 pub mod literal;
 pub mod load;

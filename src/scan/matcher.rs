@@ -1,12 +1,14 @@
 //! The matcher: one many-literal search over the required literals of every
 //! rule and milestone pattern, then the patterns' regexes on candidates only.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use super::anchored::{PrefixCaptures, Slots};
 use super::literals::Literals;
 
 use crate::input::clip;
 use crate::input::meta::Meta;
+use crate::rules::lazy_regex::REGEX_SIZE_LIMIT;
 use crate::rules::{Pattern, RulePack};
 
 /// What a pattern belongs to.
@@ -37,6 +39,10 @@ struct PatternRef {
     /// Whether the pattern names a capture (else `find` confirms it without
     /// capture slots), worked out once here rather than on every candidate line.
     named_groups: bool,
+    /// For a pattern with groups: its anchored search from its literal
+    /// prefix, built at its first candidate line (`None` inside: it has
+    /// no prefix, and the pattern's own regex finds its captures).
+    prefixed: OnceLock<Option<PrefixCaptures>>,
 }
 
 /// Literals that make a raw line a candidate without belonging to a rule:
@@ -168,6 +174,7 @@ impl Matcher {
                     target,
                     index,
                     named_groups: !pattern.regex.capture_names().is_empty(),
+                    prefixed: OnceLock::new(),
                 });
                 let Some(needles) = &pattern.needles else {
                     always.push(id);
@@ -295,6 +302,7 @@ impl Matcher {
                 target,
                 index,
                 named_groups,
+                ref prefixed,
             } = self.patterns[id];
             if hits.iter().any(|h| h.target == target) {
                 continue;
@@ -306,23 +314,44 @@ impl Matcher {
                     &self.pack.sequences[sequence].milestones[step].patterns[index]
                 }
             };
-            let regex = pattern.regex.get();
-            // One search each: captures (which finds the span first) for a
-            // pattern with groups, into locations kept for the next line.
+            // Built at first use, and not at all for a pattern whose
+            // anchored search does the work.
+            let regex = || pattern.regex.get();
+            // One search each. A pattern with groups needs them found (and
+            // the span first): anchored from its literal prefix when it has
+            // one, else by its regex, into locations kept for the next line.
             // Without groups only the span is wanted, and only to place the
             // evidence window in a line too long to show whole: `is_match`
             // stops at the first match and skips the reverse search that
             // finds where a match starts.
             let found = if named_groups {
-                let locations =
-                    scratch.locations[id].get_or_insert_with(|| regex.capture_locations());
-                regex
-                    .captures_read(locations, message)
-                    .map(|m| (m.range(), Some(&*locations)))
+                let prefixed =
+                    prefixed.get_or_init(|| PrefixCaptures::new(&pattern.source, REGEX_SIZE_LIMIT));
+                match prefixed {
+                    Some(search) => {
+                        let (cache, slots) = scratch.prefixed[id]
+                            .get_or_insert_with(|| (search.cache(), search.slots()));
+                        search
+                            .captures(cache, message, slots)
+                            .then_some(Groups::Slots(slots, search))
+                    }
+                    None => {
+                        let regex = regex();
+                        let locations =
+                            scratch.locations[id].get_or_insert_with(|| regex.capture_locations());
+                        regex
+                            .captures_read(locations, message)
+                            .is_some()
+                            .then_some(Groups::Locations(locations, regex))
+                    }
+                }
+                .map(|groups| (groups.get(0).map_or(0..0, |(s, e)| s..e), Some(groups)))
             } else if message.len() <= clip::MAX_EVIDENCE_BYTES {
-                regex.is_match(message).then_some((0..message.len(), None))
+                regex()
+                    .is_match(message)
+                    .then_some((0..message.len(), None))
             } else {
-                regex.find(message).map(|m| (m.range(), None))
+                regex().find(message).map(|m| (m.range(), None))
             };
             let Some((span, caps)) = found else {
                 continue;
@@ -350,18 +379,7 @@ impl Matcher {
                 }
             }
             // Captured text is copied only for a hit the rule's filters kept.
-            let captures = caps
-                .map(|caps| {
-                    regex
-                        .capture_names()
-                        .enumerate()
-                        .filter_map(|(i, name)| {
-                            let (start, end) = caps.get(i)?;
-                            Some((name?.to_string(), clip::capture(&message[start..end])))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let captures = caps.map(|groups| groups.named(message)).unwrap_or_default();
             hits.push(Hit {
                 target,
                 captures,
@@ -401,8 +419,54 @@ pub(crate) struct Scratch {
     found: [Option<Option<usize>>; 2],
     /// The candidate patterns of the current line.
     candidates: Vec<usize>,
-    /// Per pattern with groups: where its groups matched last.
+    /// Per pattern with groups: where its groups matched last, by its
+    /// regex or by its anchored search (with that search's state).
     locations: Vec<Option<regex::CaptureLocations>>,
+    prefixed: Vec<Option<(regex_automata::meta::Cache, Slots)>>,
+}
+
+/// Where a pattern's groups matched, as either search reports them, with
+/// the search that knows their names.
+enum Groups<'a> {
+    Locations(&'a regex::CaptureLocations, &'a regex::Regex),
+    Slots(&'a Slots, &'a PrefixCaptures),
+}
+
+impl Groups<'_> {
+    /// The start and end of group `i`, if it took part in the match.
+    fn get(&self, i: usize) -> Option<(usize, usize)> {
+        match self {
+            Groups::Locations(locations, _) => locations.get(i),
+            Groups::Slots(slots, _) => {
+                let start = slots.get(2 * i).copied().flatten()?;
+                let end = slots.get(2 * i + 1).copied().flatten()?;
+                Some((start.get(), end.get()))
+            }
+        }
+    }
+
+    /// The named groups that took part in the match, with their text in
+    /// `message` (clipped).
+    fn named(&self, message: &str) -> Vec<(String, String)> {
+        match self {
+            Groups::Locations(_, regex) => self.named_in(regex.capture_names(), message),
+            Groups::Slots(_, search) => self.named_in(search.names(), message),
+        }
+    }
+
+    fn named_in<'n>(
+        &self,
+        names: impl Iterator<Item = Option<&'n str>>,
+        message: &str,
+    ) -> Vec<(String, String)> {
+        names
+            .enumerate()
+            .filter_map(|(i, name)| {
+                let (start, end) = self.get(i)?;
+                Some((name?.to_string(), clip::capture(&message[start..end])))
+            })
+            .collect()
+    }
 }
 
 impl Matcher {
@@ -412,6 +476,7 @@ impl Matcher {
             found: [None; 2],
             candidates: Vec::new(),
             locations: vec![None; self.patterns.len()],
+            prefixed: (0..self.patterns.len()).map(|_| None).collect(),
         }
     }
 }

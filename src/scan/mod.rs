@@ -4,6 +4,7 @@
 //! thread count because each chunk reports chunk-local line numbers that are
 //! rebased afterwards, and look-back (tracebacks) reads the shared buffer.
 
+mod anchored;
 pub mod around;
 mod literals;
 pub mod matcher;
