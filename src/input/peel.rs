@@ -75,6 +75,29 @@ fn month_initial(line: &str) -> bool {
     )
 }
 
+/// Whether a line may start with a docker compose `service  | ` prefix:
+/// a name, spaces, then `|`, found without reading the rest of the line.
+/// `\w` and `\s` are Unicode, so a non-ASCII byte leaves the line to the
+/// regex.
+fn compose_service(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let name = bytes
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        .count();
+    let rest = &bytes[name..];
+    let spaces = rest
+        .iter()
+        .take_while(|&&b| matches!(b, b'\t'..=b'\r' | b' '))
+        .count();
+    first(line).is_ascii_alphanumeric()
+        && match rest.get(spaces) {
+            Some(b'|') => spaces > 0,
+            Some(&b) => b >= 0x80,
+            None => false,
+        }
+}
+
 static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
     let wrappers: [(&str, StartTest); 11] = [
         // kubectl --prefix: [pod/NAME/CONTAINER]. Kubernetes names are DNS
@@ -119,9 +142,7 @@ static WRAPPERS: LazyLock<Vec<Wrapper>> = LazyLock::new(|| {
             |line| first(line) == b'[',
         ),
         // docker compose: `service-1  | `
-        (r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ", |line| {
-            first(line).is_ascii_alphanumeric() && line.contains('|')
-        }),
+        (r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ", compose_service),
     ];
     wrappers
         .into_iter()
@@ -160,7 +181,10 @@ static COMPOSE_STATUS: LazyLock<Regex> = LazyLock::new(|| {
 pub fn message_and_origin(line: &str) -> (&str, Origin) {
     let mut origin = Origin::default();
     let message = peel(line, Some(&mut origin));
+    // The status ends in the exit code: testing the last byte first spares
+    // every other line a search.
     if origin.is_empty()
+        && message.trim_end().ends_with(char::is_numeric)
         && message.contains(" exited with code ")
         && let Some(c) = COMPOSE_STATUS.captures(message)
     {
@@ -295,6 +319,20 @@ mod tests {
             let regex = Regex::new(RFC3339_WRAPPER).expect("valid");
             if let Some(len) = rfc3339_prefix(&line) {
                 proptest::prop_assert_eq!(regex.find(&line).map(|m| m.end()), Some(len));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The cheap test lets through every line the compose wrapper
+        /// regex would peel.
+        #[test]
+        fn compose_test_keeps_every_compose_line(
+            line in "[a-zA-Z0-9é][a-zA-Z0-9_.é-]{0,8}[ \t\x0B\u{2003}:|]{0,3}[|]? ?[a-z]{0,3}"
+        ) {
+            let regex = Regex::new(r"^(?P<service>[a-zA-Z0-9][\w.-]*)\s+\| ").expect("valid");
+            if regex.is_match(&line) {
+                proptest::prop_assert!(compose_service(&line), "{line:?}");
             }
         }
     }
