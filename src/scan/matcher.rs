@@ -1,7 +1,7 @@
 //! The matcher: one many-literal search over the required literals of every
 //! rule and milestone pattern, then the patterns' regexes on candidates only.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::anchored::{PrefixCaptures, Slots};
 use super::literals::Literals;
@@ -156,6 +156,9 @@ pub struct Matcher {
     folded: Option<Prefilter>,
     /// Patterns with no needle: checked on every line.
     always: Vec<usize>,
+    /// Scratch states given back after a scan, for the next one: their
+    /// search caches cost more to build than a chunk's lines to match.
+    spare: Mutex<Vec<Scratch>>,
 }
 
 impl Matcher {
@@ -225,6 +228,7 @@ impl Matcher {
             patterns,
             always,
             pack,
+            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -470,13 +474,29 @@ impl Groups<'_> {
 }
 
 impl Matcher {
-    /// Fresh scratch state for a scan with this matcher.
+    /// Scratch state for a scan of a new buffer with this matcher: one
+    /// given back by an earlier scan when there is one (its search caches
+    /// kept, its positions forgotten), else a fresh one.
     pub(crate) fn scratch(&self) -> Scratch {
-        Scratch {
-            found: [None; 2],
-            candidates: Vec::new(),
-            locations: vec![None; self.patterns.len()],
-            prefixed: (0..self.patterns.len()).map(|_| None).collect(),
+        let spare = self.spare.lock().ok().and_then(|mut spare| spare.pop());
+        match spare {
+            Some(mut scratch) => {
+                scratch.found = [None; 2];
+                scratch
+            }
+            None => Scratch {
+                found: [None; 2],
+                candidates: Vec::new(),
+                locations: vec![None; self.patterns.len()],
+                prefixed: (0..self.patterns.len()).map(|_| None).collect(),
+            },
+        }
+    }
+
+    /// Keeps `scratch` for the next scan.
+    pub(crate) fn give_back(&self, scratch: Scratch) {
+        if let Ok(mut spare) = self.spare.lock() {
+            spare.push(scratch);
         }
     }
 }

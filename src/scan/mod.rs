@@ -564,6 +564,7 @@ fn scan_range(
         );
         pos = consumed_to + 1;
     }
+    matcher.give_back(scratch);
     let newlines = newlines_before + bytecount::count(&buf[counted_to..end], b'\n') as u64;
     (matches, newlines)
 }
