@@ -227,10 +227,13 @@ impl<'a> IsoFields<'a> {
 
     /// Whether the stamp is written as reports print it: RFC 3339 in UTC
     /// (`T`, `Z`), with a fraction only when it has one, and without
-    /// trailing zeros. Most kubectl and CRI stamps are.
+    /// trailing zeros; in ASCII digits (the regex also reads other digits,
+    /// which the parse of a fraction does not). Most kubectl and CRI
+    /// stamps are.
     fn canonical(&self) -> bool {
         let fraction_len = self.fraction.map_or(0, |digits| digits.len() + 1);
         self.text.len() == 19 + fraction_len + 1
+            && self.text.is_ascii()
             && self.text.as_bytes()[10] == b'T'
             && self.offset == Some("Z")
             && self
@@ -417,6 +420,15 @@ mod tests {
             proptest::prop_assert_eq!(&kept.text, &printed);
             proptest::prop_assert_eq!(fields.canonical(), line == printed);
         }
+    }
+
+    #[test]
+    fn a_stamp_with_other_digits_is_printed_not_kept() {
+        // `\d` reads the Arabic-Indic digit one; the fraction's parse does not.
+        let stamp = find_timestamp("at 2025-10-23T06:13:20.\u{661}Z").expect("a stamp");
+        assert_eq!(stamp.text, "2025-10-23T06:13:20Z");
+        let stamp = find_timestamp("at 2025-10-23T06:13:20.5Z").expect("a stamp");
+        assert_eq!(stamp.text, "2025-10-23T06:13:20.5Z");
     }
 
     #[test]
