@@ -610,19 +610,42 @@ impl SequenceSummary {
     }
 
     fn add(&mut self, spec: &Sequence, key: String, step: usize, mark: Mark, context: Context) {
-        let steps = spec.milestones.len();
         let at = mark.at();
         self.correlated = spec.correlate.is_some();
         self.widen(at.0, (at.1, at.1));
-        // Taken out and put back in place: removing and inserting the key
-        // would rebalance the tree on every milestone.
-        let mut runs = self
-            .keys
-            .get_mut(&key)
-            .map(std::mem::take)
-            .unwrap_or_default();
+        // The map is set aside while the key's runs advance in place (the
+        // methods doing it need the rest of the summary, not the map): one
+        // lookup for a key seen before, where taking its runs out and
+        // putting them back took two.
+        let mut keys = std::mem::take(&mut self.keys);
+        match keys.get_mut(&key) {
+            Some(runs) => self.advance(spec, &key, runs, step, mark, context),
+            None => {
+                let mut runs = KeyRuns::default();
+                self.advance(spec, &key, &mut runs, step, mark, context);
+                keys.insert(key, runs);
+            }
+        }
+        self.keys = keys;
+        if self.keys.len() >= SWEEP_FROM && self.keys.len().is_power_of_two() {
+            self.sweep();
+        }
+    }
+
+    /// Advances `key`'s runs by a milestone of step `step`.
+    fn advance(
+        &mut self,
+        spec: &Sequence,
+        key: &str,
+        runs: &mut KeyRuns,
+        step: usize,
+        mark: Mark,
+        context: Context,
+    ) {
+        let steps = spec.milestones.len();
+        let at = mark.at();
         if self.ends(&runs.current, at) {
-            self.cut(&key, &mut runs);
+            self.cut(key, runs);
         }
         let current = &mut runs.current;
         if current.is_empty() {
@@ -631,15 +654,15 @@ impl SequenceSummary {
         current.latest = current.latest.max(at);
         if step == 0 && spec.restart {
             if let Some(previous) = current.last.take() {
-                self.close(&key, previous, true);
+                self.close(key, previous, true);
             }
             let run = Tracked::Open(Run::start(steps, step, mark, context));
-            current.last = Some(self.settle(&key, run));
+            current.last = Some(self.settle(key, run));
         } else {
             match current.last.take() {
                 Some(Tracked::Open(mut run)) => {
                     run.reach(step, mark, context);
-                    current.last = Some(self.settle(&key, Tracked::Open(run)));
+                    current.last = Some(self.settle(key, Tracked::Open(run)));
                 }
                 Some(done @ Tracked::Done { .. }) => current.last = Some(done),
                 None => match &mut current.front {
@@ -647,15 +670,6 @@ impl SequenceSummary {
                     None => current.front = Some(Run::start(steps, step, mark, context)),
                 },
             }
-        }
-        match self.keys.get_mut(&key) {
-            Some(slot) => *slot = runs,
-            None => {
-                self.keys.insert(key, runs);
-            }
-        }
-        if self.keys.len() >= SWEEP_FROM && self.keys.len().is_power_of_two() {
-            self.sweep();
         }
     }
 
