@@ -157,23 +157,16 @@ impl<'a> IsoFields<'a> {
     /// when a non-ASCII character follows (a digit to `\d`, not to this).
     fn at_start(text: &'a str) -> Option<IsoFields<'a>> {
         use nom::Parser;
-        use nom::branch::alt;
-        use nom::bytes::complete::tag;
         use nom::character::complete::{char, one_of};
-        use nom::combinator::{opt, recognize};
+        use nom::combinator::opt;
         use nom::sequence::preceded;
 
-        let digits = ascii_digits;
-        let offset = alt((
-            tag("Z"),
-            recognize((one_of("+-"), digits(2, 2), opt(char(':')), digits(2, 2))),
-        ));
         let (rest, (date, _, time, fraction, offset)) = (
             shaped("dddd-dd-dd"),
             one_of("T "),
             shaped("dd:dd:dd"),
-            opt(preceded(one_of(".,"), digits(1, 9))),
-            opt(preceded(opt(char(' ')), offset)),
+            opt(preceded(one_of(".,"), ascii_digits(1, 9))),
+            opt(preceded(opt(char(' ')), utc_offset)),
         )
             .parse(text)
             .ok()?;
@@ -262,6 +255,26 @@ pub(crate) fn ascii_digits<'a>(
         // ASCII digits are one byte each, so `count` is a char boundary.
         Ok((&input[count..], &input[..count]))
     }
+}
+
+/// A nom parser for a stamp's UTC offset: `Z`, `+02:00` or `-0500`.
+pub(crate) fn utc_offset(input: &str) -> nom::IResult<&str, &str> {
+    use nom::Parser;
+    use nom::branch::alt;
+    use nom::bytes::complete::tag;
+    use nom::character::complete::{char, one_of};
+    use nom::combinator::{opt, recognize};
+
+    alt((
+        tag("Z"),
+        recognize((
+            one_of("+-"),
+            ascii_digits(2, 2),
+            opt(char(':')),
+            ascii_digits(2, 2),
+        )),
+    ))
+    .parse(input)
 }
 
 /// A nom parser for text of a fixed shape, such as `dddd-dd-dd`: each `d`

@@ -35,21 +35,15 @@ type FastParse = fn(&str) -> Option<usize>;
 /// those logs starts with one, and a regex search costs several times more.
 fn rfc3339_prefix(line: &str) -> Option<usize> {
     use nom::Parser;
-    use nom::branch::alt;
-    use nom::bytes::complete::tag;
-    use nom::character::complete::{char, one_of};
-    use nom::combinator::{opt, recognize};
+    use nom::character::complete::char;
+    use nom::combinator::opt;
     use nom::sequence::preceded;
 
-    use super::meta::{ascii_digits as digits, shaped};
-    let offset = alt((
-        tag("Z"),
-        recognize((one_of("+-"), digits(2, 2), opt(char(':')), digits(2, 2))),
-    ));
+    use super::meta::{ascii_digits, shaped, utc_offset};
     let (rest, _) = (
         shaped("dddd-dd-ddTdd:dd:dd"),
-        opt(preceded(char('.'), digits(1, 9))),
-        opt(offset),
+        opt(preceded(char('.'), ascii_digits(1, 9))),
+        opt(utc_offset),
         char(' '),
     )
         .parse(line)
