@@ -166,7 +166,7 @@ impl<'a> IsoFields<'a> {
             one_of("T "),
             shaped("dd:dd:dd"),
             opt(preceded(one_of(".,"), ascii_digits(1, 9))),
-            opt(preceded(opt(char(' ')), utc_offset)),
+            opt(preceded(opt(char(' ')), utc_offset())),
         )
             .parse(text)
             .ok()?;
@@ -258,8 +258,8 @@ pub(crate) fn ascii_digits<'a>(
 }
 
 /// A nom parser for a stamp's UTC offset: `Z`, `+02:00` or `-0500`.
-pub(crate) fn utc_offset(input: &str) -> nom::IResult<&str, &str> {
-    use nom::Parser;
+pub(crate) fn utc_offset<'a>()
+-> impl nom::Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>> {
     use nom::branch::alt;
     use nom::bytes::complete::tag;
     use nom::character::complete::{char, one_of};
@@ -274,7 +274,6 @@ pub(crate) fn utc_offset(input: &str) -> nom::IResult<&str, &str> {
             ascii_digits(2, 2),
         )),
     ))
-    .parse(input)
 }
 
 /// A nom parser for text of a fixed shape, such as `dddd-dd-dd`: each `d`

@@ -43,7 +43,7 @@ fn rfc3339_prefix(line: &str) -> Option<usize> {
     let (rest, _) = (
         shaped("dddd-dd-ddTdd:dd:dd"),
         opt(preceded(char('.'), ascii_digits(1, 9))),
-        opt(utc_offset),
+        opt(utc_offset()),
         char(' '),
     )
         .parse(line)
