@@ -264,8 +264,8 @@ impl Iterator for Candidates<'_> {
                 return Some(pos - 1 - LAG);
             }
         }
-        pos = pos.max(end.saturating_sub(1));
-        // The last byte, then past the end until the last start is decided.
+        // The last byte (the loop stops at it, or `from` was past it), then
+        // past the end until the last start is decided.
         while pos < end + LAG {
             state = (state << 8)
                 | match hay.get(pos) {
