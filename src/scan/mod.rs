@@ -468,6 +468,7 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
             }
         }
     }
+    matcher.give_back(scratch);
     matches
 }
 
