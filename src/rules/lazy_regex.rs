@@ -55,6 +55,17 @@ impl LazyRegex {
         })
     }
 
+    /// Whether the pattern matches somewhere in `text` (building it first,
+    /// the first time).
+    pub fn is_match(&self, text: &str) -> bool {
+        self.get().is_match(text)
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
     /// The names of the pattern's named captures, in order.
     pub fn capture_names(&self) -> &[String] {
         &self.names

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use regex::Regex;
 
 use super::LazyRegex;
 use serde_saphyr::{Location, Spanned};
@@ -591,12 +590,12 @@ fn compile_plain(
     specs: &[Spanned<String>],
     source: &Arc<SourceText>,
     errors: &mut Vec<Diagnostic>,
-) -> Option<Vec<Regex>> {
+) -> Option<Vec<LazyRegex>> {
     let mut out = Vec::new();
     let mut ok = true;
     for spec in specs {
         match compile_regex(spec, source) {
-            Ok((regex, _)) => out.push(regex.get().clone()),
+            Ok((regex, _)) => out.push(regex),
             Err(d) => {
                 errors.push(d);
                 ok = false;

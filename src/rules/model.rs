@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use regex::Regex;
+use super::LazyRegex;
 use serde::Serialize;
 
 use super::literal::Needle;
@@ -96,7 +96,7 @@ pub struct Origin {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub source: String,
-    pub regex: super::LazyRegex,
+    pub regex: LazyRegex,
     /// `None`: no literal to prefilter on, so every line must be checked.
     pub needles: Option<Vec<Needle>>,
 }
@@ -125,8 +125,8 @@ pub struct Rule {
     pub severity: Severity,
     pub description: String,
     pub patterns: Vec<Pattern>,
-    pub all: Vec<Regex>,
-    pub not: Vec<Regex>,
+    pub all: Vec<LazyRegex>,
+    pub not: Vec<LazyRegex>,
     /// Levels (lower case) a line must have, if it has one.
     pub levels: Vec<String>,
     /// Glob patterns for the origin service, if the line has one.
@@ -141,8 +141,8 @@ pub struct Rule {
     pub outcome: bool,
     /// Conditions on the innermost traceback frame's file (`raised_in`,
     /// `not_raised_in`).
-    pub raised_in: Vec<Regex>,
-    pub not_raised_in: Vec<Regex>,
+    pub raised_in: Vec<LazyRegex>,
+    pub not_raised_in: Vec<LazyRegex>,
     pub examples: Examples,
     pub origin: Origin,
 }
