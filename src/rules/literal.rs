@@ -77,8 +77,10 @@ fn folded_char(class: &Class) -> Option<char> {
 const SCORE_LEN_CAP: usize = 12;
 /// Most alternatives a concatenation's literal runs may multiply into: small
 /// alternations (`HTTP (401|403)` → `HTTP 401`, `HTTP 403`) make needles far
-/// more selective than the shared part alone.
-const MAX_RUNS: usize = 16;
+/// more selective than the shared part alone. 32 lets a two-way choice, a
+/// five-way one and the three ways a number may start multiply
+/// (`[Mm]emory usage( at| is| above|:)? (8\d|9\d|100)%`).
+const MAX_RUNS: usize = 32;
 
 fn score(cover: &[Needle]) -> (usize, std::cmp::Reverse<usize>) {
     let shortest = cover.iter().map(|n| n.text.len()).min().unwrap_or(0);
@@ -126,6 +128,41 @@ fn exact_strings(hir: &Hir) -> Option<Vec<String>> {
         _ => return None,
     };
     (set.len() <= MAX_RUNS).then_some(set)
+}
+
+/// A few non-empty strings, one of which every match of `hir` starts with
+/// (plain, case-sensitive text): the exact strings of its leading pieces,
+/// then the first letters of the next piece when those are few
+/// (`(?:8\d|9\d|100)` → `8`, `9`, `100`).
+fn prefixes(hir: &Hir) -> Option<Vec<String>> {
+    let set = match hir.kind() {
+        HirKind::Capture(capture) => prefixes(&capture.sub)?,
+        HirKind::Repetition(rep) if rep.min >= 1 => prefixes(&rep.sub)?,
+        HirKind::Alternation(branches) => {
+            let mut set = Vec::new();
+            for branch in branches {
+                set.extend(prefixes(branch)?);
+            }
+            set
+        }
+        HirKind::Concat(subs) => {
+            let mut set = vec![String::new()];
+            for sub in subs {
+                match exact_strings(sub) {
+                    Some(exact) => set = cross(&set, &exact)?,
+                    None => {
+                        if let Some(next) = prefixes(sub) {
+                            set = cross(&set, &next)?;
+                        }
+                        break;
+                    }
+                }
+            }
+            set
+        }
+        _ => exact_strings(hir)?,
+    };
+    (set.len() <= MAX_RUNS && set.iter().all(|s| !s.is_empty())).then_some(set)
 }
 
 /// The characters of a class of at most a few ASCII characters.
@@ -237,6 +274,16 @@ fn cover(hir: &Hir) -> Option<Vec<Needle>> {
                         match product {
                             Some(texts) => runs.texts = texts,
                             None => {
+                                // The run ends here, but every match of the
+                                // piece starts with one of a few strings: the
+                                // run may end with them (`at (8\d|9\d)` →
+                                // `at 8`, `at 9`), far more selective.
+                                if !runs.folded
+                                    && let Some(texts) =
+                                        prefixes(sub).and_then(|set| cross(&runs.texts, &set))
+                                {
+                                    runs.texts = texts;
+                                }
                                 runs.flush(&mut best);
                                 best = better(best, cover(sub));
                             }
@@ -327,10 +374,45 @@ mod tests {
 
     #[test]
     fn products_stay_bounded() {
-        // 5 × 5 alternatives is more than MAX_RUNS: the longest plain run wins.
-        let found =
-            needles(r"(a1|a2|a3|a4|a5)(b1|b2|b3|b4|b5) then Connection refused").expect("a cover");
+        // 6 × 6 alternatives is more than MAX_RUNS: the longest plain run wins.
+        let found = needles(r"(a1|a2|a3|a4|a5|a6)(b1|b2|b3|b4|b5|b6) then Connection refused")
+            .expect("a cover");
         assert_eq!(found, vec![" then Connection refused".to_string()]);
+    }
+
+    #[test]
+    fn a_run_ends_with_the_few_ways_the_next_piece_can_start() {
+        assert_eq!(
+            needles(r"Memory usage at (?P<percent>8\d|9\d|100)%"),
+            Some(vec![
+                "Memory usage at 100".into(),
+                "Memory usage at 8".into(),
+                "Memory usage at 9".into(),
+            ])
+        );
+        assert_eq!(
+            needles(r"(?:Heap|heap) (?:at|is) (?:9\d|100)\.\d+%"),
+            Some(vec![
+                "Heap at 100".into(),
+                "Heap at 9".into(),
+                "Heap is 100".into(),
+                "Heap is 9".into(),
+                "heap at 100".into(),
+                "heap at 9".into(),
+                "heap is 100".into(),
+                "heap is 9".into(),
+            ])
+        );
+        // No prefix to add: a piece that may start with anything, or match
+        // nothing at all.
+        assert_eq!(
+            needles(r"Memory usage at \d+%"),
+            Some(vec!["Memory usage at ".into()])
+        );
+        assert_eq!(
+            needles(r"Memory usage at (?:9\d)?%"),
+            Some(vec!["Memory usage at ".into()])
+        );
     }
 
     #[test]
