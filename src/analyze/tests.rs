@@ -89,6 +89,7 @@ fn pack() -> Arc<RulePack> {
         layers: vec![vec![Arc::new(SourceText {
             name: "test.yaml".to_string(),
             text: PACK.to_string(),
+            embedded: false,
         })]],
     };
     match load(&sources) {

@@ -16,6 +16,9 @@ pub struct SourceText {
     pub name: String,
     /// The whole file.
     pub text: String,
+    /// Part of the pack built into the binary, whose patterns a test
+    /// builds: loading it need not build any to check their size.
+    pub embedded: bool,
 }
 
 /// How bad a diagnostic is: errors stop the pack from loading, warnings do not.
@@ -217,6 +220,7 @@ mod tests {
             layers: vec![vec![Arc::new(SourceText {
                 name: "t.yaml".into(),
                 text: text.into(),
+                embedded: false,
             })]],
         };
         let Err(errors) = load(&sources) else {

@@ -9,7 +9,9 @@
 //! (parsing is cheap); the build can then fail only on the size limit, and
 //! a pattern that could reach it (counted repetitions, or many large
 //! Unicode classes) is built at load time, where its error is reported as
-//! before.
+//! before. The embedded pack is the exception: a test builds every one of
+//! its patterns within the limit, so loading it builds none (those few
+//! patterns were a quarter of start-up).
 
 use std::sync::OnceLock;
 
@@ -29,11 +31,16 @@ pub struct LazyRegex {
 }
 
 impl LazyRegex {
-    /// A regex for `source`, whose syntax tree is `hir`: built now when it
-    /// might exceed the size limit (the error is returned), else later.
-    pub(crate) fn new(source: &str, hir: &Hir) -> Result<LazyRegex, regex::Error> {
+    /// A regex for `source`, whose syntax tree is `hir`: built now when
+    /// `check_size` is set and it might exceed the size limit (the error is
+    /// returned), else later.
+    pub(crate) fn new(
+        source: &str,
+        hir: &Hir,
+        check_size: bool,
+    ) -> Result<LazyRegex, regex::Error> {
         let built = OnceLock::new();
-        if might_be_large(hir) {
+        if check_size && might_be_large(hir) {
             let _ = built.set(build(source, REGEX_SIZE_LIMIT)?);
         }
         Ok(LazyRegex {
@@ -151,7 +158,7 @@ mod tests {
 
     fn lazy(source: &str) -> Result<LazyRegex, regex::Error> {
         let hir = regex_syntax::parse(source).expect("valid syntax");
-        LazyRegex::new(source, &hir)
+        LazyRegex::new(source, &hir, true)
     }
 
     #[test]
@@ -194,5 +201,43 @@ mod tests {
             counted.built.get().is_some(),
             "counted repetitions are built at load"
         );
+        let hir = regex_syntax::parse(r"x{20}").expect("valid syntax");
+        let unchecked = LazyRegex::new(r"x{20}", &hir, false).expect("not built");
+        assert!(unchecked.built.get().is_none(), "no size check asked for");
+    }
+
+    /// Loading the embedded pack checks no size (see the module docs): this
+    /// is the check, for every one of its regexes.
+    #[test]
+    fn every_regex_of_the_embedded_pack_builds_within_the_limit() {
+        let sources = crate::rules::load::RuleSources::new(&[], false).expect("embedded pack");
+        let pack = match crate::rules::load::load(&sources) {
+            Ok(loaded) => loaded.pack,
+            Err(errors) => panic!("the embedded pack loads: {} errors", errors.len()),
+        };
+        let milestones = pack
+            .sequences
+            .iter()
+            .flat_map(|s| &s.milestones)
+            .flat_map(|m| m.patterns.iter().map(|p| &p.regex));
+        let rules = pack.rules.iter().flat_map(|rule| {
+            rule.patterns
+                .iter()
+                .map(|p| &p.regex)
+                .chain(&rule.all)
+                .chain(&rule.not)
+                .chain(&rule.raised_in)
+                .chain(&rule.not_raised_in)
+        });
+        let mut count = 0;
+        for regex in rules.chain(milestones) {
+            assert!(
+                build(&regex.source, REGEX_SIZE_LIMIT).is_ok(),
+                "{} is past the size limit",
+                regex.source
+            );
+            count += 1;
+        }
+        assert!(count > 1000, "only {count} regexes");
     }
 }

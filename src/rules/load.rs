@@ -67,6 +67,7 @@ pub fn embedded() -> Vec<Arc<SourceText>> {
             Arc::new(SourceText {
                 name: (*name).to_string(),
                 text: (*text).to_string(),
+                embedded: true,
             })
         })
         .collect()
@@ -76,6 +77,7 @@ fn io_diagnostic(path: &Path, message: String) -> Diagnostic {
     let source = Arc::new(SourceText {
         name: path.display().to_string(),
         text: String::new(),
+        embedded: false,
     });
     Diagnostic::error("io", &source, Location::UNKNOWN, message)
 }
@@ -107,6 +109,7 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<Arc<SourceText>>, Vec<Diagnos
                 Ok(text) => sources.push(Arc::new(SourceText {
                     name: file.display().to_string(),
                     text,
+                    embedded: false,
                 })),
                 Err(_) => errors.push(io_diagnostic(&file, "rule file is not valid UTF-8".into())),
             },
@@ -540,7 +543,7 @@ fn compile_regex(
     let hir = regex_syntax::hir::translate::Translator::new()
         .translate(text, &ast)
         .map_err(|e| at_span(e.span(), e.kind()))?;
-    let regex = LazyRegex::new(text, &hir).map_err(|e| {
+    let regex = LazyRegex::new(text, &hir, !source.embedded).map_err(|e| {
         fail(
             0,
             text.len(),
