@@ -691,18 +691,22 @@ fn scan_line(
             Some(stamp) => Some(stamp.nanos),
             None => inherited_nanos(buf, line_start, format, &line_origin),
         };
-        let stamp = timestamp.map(|t| t.text);
-        for hit in hits {
+        let (mut stamp, mut line_origin, mut traceback, mut before) =
+            (timestamp.map(|t| t.text), line_origin, traceback, before);
+        let count = hits.len();
+        for (n, hit) in hits.into_iter().enumerate() {
+            // The last hit (usually the only one) takes the line's values.
+            let last = n + 1 == count;
             out.push(LineMatch {
                 line: line_index + 1,
                 offset: line_start as u64,
                 target: hit.target,
                 captures: hit.captures,
                 text: clip::evidence(subline, hit.span),
-                stamp: stamp.clone(),
-                origin: line_origin.clone(),
-                traceback: traceback.clone(),
-                before: before.clone(),
+                stamp: copy_or_take(&mut stamp, last),
+                origin: copy_or_take(&mut line_origin, last),
+                traceback: copy_or_take(&mut traceback, last),
+                before: copy_or_take(&mut before, last),
                 nanos,
                 seq: line_index + 1,
                 end: (consumed + 1).min(buf.len()) as u64,
@@ -710,6 +714,15 @@ fn scan_line(
         }
     }
     consumed
+}
+
+/// A copy of `value`, or `value` itself when it is wanted no more.
+fn copy_or_take<T: Clone + Default>(value: &mut T, last: bool) -> T {
+    if last {
+        std::mem::take(value)
+    } else {
+        value.clone()
+    }
 }
 
 /// Metadata of a text line: wrapper fields first, then the message's own.
