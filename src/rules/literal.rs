@@ -111,13 +111,7 @@ fn exact_strings(hir: &Hir) -> Option<Vec<String>> {
             set.push(String::new());
             set
         }
-        HirKind::Alternation(branches) => {
-            let mut set = Vec::new();
-            for branch in branches {
-                set.extend(exact_strings(branch)?);
-            }
-            set
-        }
+        HirKind::Alternation(branches) => union(branches, exact_strings)?,
         HirKind::Concat(subs) => {
             let mut set = vec![String::new()];
             for sub in subs {
@@ -138,13 +132,7 @@ fn prefixes(hir: &Hir) -> Option<Vec<String>> {
     let set = match hir.kind() {
         HirKind::Capture(capture) => prefixes(&capture.sub)?,
         HirKind::Repetition(rep) if rep.min >= 1 => prefixes(&rep.sub)?,
-        HirKind::Alternation(branches) => {
-            let mut set = Vec::new();
-            for branch in branches {
-                set.extend(prefixes(branch)?);
-            }
-            set
-        }
+        HirKind::Alternation(branches) => union(branches, prefixes)?,
         HirKind::Concat(subs) => {
             let mut set = vec![String::new()];
             for sub in subs {
@@ -163,6 +151,16 @@ fn prefixes(hir: &Hir) -> Option<Vec<String>> {
         _ => exact_strings(hir)?,
     };
     (set.len() <= MAX_RUNS && set.iter().all(|s| !s.is_empty())).then_some(set)
+}
+
+/// The strings `of` gives for every branch, together (`None` if it gives
+/// none for one of them).
+fn union(branches: &[Hir], of: fn(&Hir) -> Option<Vec<String>>) -> Option<Vec<String>> {
+    let mut set = Vec::new();
+    for branch in branches {
+        set.extend(of(branch)?);
+    }
+    Some(set)
 }
 
 /// The characters of a class of at most a few ASCII characters.
