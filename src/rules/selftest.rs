@@ -58,7 +58,7 @@ pub fn run(pack: &Arc<RulePack>) -> Outcome {
             None => (message_of(&example.line), Vec::new()),
         };
         let mut hits = matcher
-            .match_message(&message, &mut Meta::default, &mut scratch)
+            .match_message(&message, None, &mut Meta::default, &mut scratch)
             .hits;
         matcher.keep_allowed(&mut hits, &traceback);
         let hit = hits.iter().find(|h| h.target == target);

@@ -138,13 +138,28 @@ impl Prefilter {
     /// returns whether an error-shaped word occurs.
     fn candidates_in(&self, text: &str, candidates: &mut Vec<usize>) -> bool {
         let mut error_word = false;
-        self.literals.for_each_in(text.as_bytes(), |id| {
-            let used = &self.uses[id];
-            candidates.extend_from_slice(&used.patterns);
-            error_word |= used.error_word;
+        self.literals.for_each_in(text.as_bytes(), |_, id| {
+            error_word |= self.add_uses(id, candidates);
         });
         error_word
     }
+
+    /// Adds the patterns needle `id` stands for to `candidates`; returns
+    /// whether it is an error-shaped word.
+    fn add_uses(&self, id: usize, candidates: &mut Vec<usize>) -> bool {
+        let used = &self.uses[id];
+        candidates.extend_from_slice(&used.patterns);
+        used.error_word
+    }
+}
+
+/// A needle found by [`Matcher::index`]: where it starts in the buffer, and
+/// which one it is (its finder: 0 as written, 1 any case).
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    start: usize,
+    needle: u32,
+    finder: u8,
 }
 
 /// Compiled matching state for a rule pack; cheap to share across threads.
@@ -248,48 +263,86 @@ impl Matcher {
         (count(&self.exact), count(&self.folded))
     }
 
-    /// Start of the next candidate literal at or after `from`, given the
-    /// positions already found (in `scratch`), so each automaton runs once
-    /// per candidate rather than once per line.
-    pub(crate) fn next_candidate(
-        &self,
-        hay: &[u8],
-        from: usize,
-        scratch: &mut Scratch,
-    ) -> Option<usize> {
-        let mut next = None;
+    /// Finds every needle in `hay[from..]`, one pass per finder, for a scan
+    /// of that range: [`Matcher::next_candidate`] and
+    /// [`Matcher::match_message`] then read them rather than search again.
+    /// Searching line by line instead meant starting the search again after
+    /// every line with a needle, and a second pass over each such line for
+    /// all of its needles.
+    pub(crate) fn index(&self, hay: &[u8], from: usize, scratch: &mut Scratch) {
+        let found = &mut scratch.occurrences;
+        found.clear();
         let finders = [&self.exact, &self.folded];
-        for (slot, finder) in scratch.found.iter_mut().zip(finders) {
-            let Some(finder) = finder else { continue };
-            let stale = match *slot {
-                Some(Some(pos)) => pos < from,
-                Some(None) => false,
-                None => true,
-            };
-            if stale {
-                *slot = Some(finder.literals.find(hay, from));
-            }
-            if let Some(Some(pos)) = *slot {
-                next = Some(next.map_or(pos, |n: usize| n.min(pos)));
-            }
+        for (finder, prefilter) in (0u8..).zip(finders) {
+            let Some(prefilter) = prefilter else { continue };
+            prefilter.literals.for_each_in(&hay[from..], |at, id| {
+                found.push(Occurrence {
+                    start: from + at,
+                    needle: id as u32,
+                    finder,
+                });
+            });
         }
-        next
+        if self.exact.is_some() && self.folded.is_some() {
+            // Stable: at one position, the order of each finder stays.
+            found.sort_by_key(|o| o.start);
+        }
+        scratch.indexed = from..hay.len();
+        scratch.next = 0;
+    }
+
+    /// Start of the next needle at or after `from` in the range
+    /// [`Matcher::index`] indexed last (`from` never goes back).
+    pub(crate) fn next_candidate(&self, from: usize, scratch: &mut Scratch) -> Option<usize> {
+        let found = &scratch.occurrences;
+        let skipped = found[scratch.next..].partition_point(|o| o.start < from);
+        scratch.next += skipped;
+        found.get(scratch.next).map(|o| o.start)
     }
 
     /// Every rule and milestone matching one message line. `meta` is asked
-    /// for only when a candidate rule filters on level or service.
+    /// for only when a candidate rule filters on level or service. `at` is
+    /// where the message starts in the buffer [`Matcher::index`] indexed,
+    /// when it is a slice of it: its needles are then read from the index
+    /// rather than searched for.
     pub(crate) fn match_message(
         &self,
         message: &str,
+        at: Option<usize>,
         meta: &mut dyn FnMut() -> Meta,
         scratch: &mut Scratch,
     ) -> LineHits {
         let candidates = &mut scratch.candidates;
         candidates.clear();
         candidates.extend_from_slice(&self.always);
+        let finders = [&self.exact, &self.folded];
         let mut error_word = false;
-        for prefilter in [&self.exact, &self.folded].into_iter().flatten() {
-            error_word |= prefilter.candidates_in(message, candidates);
+        let indexed = at
+            .filter(|&at| scratch.indexed.start <= at && at + message.len() <= scratch.indexed.end);
+        match indexed {
+            Some(at) => {
+                // The needles lying wholly inside the message: what a search
+                // of the message alone would find.
+                let end = at + message.len();
+                let line = &scratch.occurrences[scratch.next..];
+                for found in &line[line.partition_point(|o| o.start < at)..] {
+                    if found.start >= end {
+                        break;
+                    }
+                    let Some(prefilter) = finders[usize::from(found.finder)] else {
+                        continue;
+                    };
+                    let needle = found.needle as usize;
+                    if found.start >= at && found.start + prefilter.literals.len_of(needle) <= end {
+                        error_word |= prefilter.add_uses(needle, candidates);
+                    }
+                }
+            }
+            None => {
+                for prefilter in finders.into_iter().flatten() {
+                    error_word |= prefilter.candidates_in(message, candidates);
+                }
+            }
         }
         if candidates.is_empty() {
             return LineHits {
@@ -418,9 +471,11 @@ impl Matcher {
 /// allocation of their own: the positions each finder found last, and the
 /// buffers the matching of one line fills.
 pub(crate) struct Scratch {
-    /// Per finder (as written, any case): `None` not searched yet,
-    /// `Some(None)` no needle left.
-    found: [Option<Option<usize>>; 2],
+    /// Every needle in the range [`Matcher::index`] indexed last, in order
+    /// of position, and the first one the scan has not passed.
+    occurrences: Vec<Occurrence>,
+    indexed: std::ops::Range<usize>,
+    next: usize,
     /// The candidate patterns of the current line.
     candidates: Vec<usize>,
     /// Per pattern with groups: where its groups matched last, by its
@@ -481,11 +536,15 @@ impl Matcher {
         let spare = self.spare.lock().ok().and_then(|mut spare| spare.pop());
         match spare {
             Some(mut scratch) => {
-                scratch.found = [None; 2];
+                scratch.occurrences.clear();
+                scratch.indexed = 0..0;
+                scratch.next = 0;
                 scratch
             }
             None => Scratch {
-                found: [None; 2],
+                occurrences: Vec::new(),
+                indexed: 0..0,
+                next: 0,
                 candidates: Vec::new(),
                 locations: vec![None; self.patterns.len()],
                 prefixed: (0..self.patterns.len()).map(|_| None).collect(),
@@ -498,5 +557,69 @@ impl Matcher {
         if let Ok(mut spare) = self.spare.lock() {
             spare.push(scratch);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::{RuleSources, load};
+
+    fn embedded() -> Matcher {
+        let sources = RuleSources::new(&[], false).expect("embedded pack");
+        match load(&sources) {
+            Ok(loaded) => Matcher::new(Arc::new(loaded.pack)),
+            Err(errors) => panic!("the embedded pack loads: {} errors", errors.len()),
+        }
+    }
+
+    /// What matched (hits with their captures and spans, and whether an
+    /// error-shaped word occurs), comparably.
+    fn outcome(line: LineHits) -> String {
+        format!("{:?} {}", line.hits, line.error_word)
+    }
+
+    #[test]
+    fn needles_read_from_the_index_are_those_a_search_of_the_message_finds() {
+        let lines = [
+            "2025-10-23T08:57:55Z ERROR:app:No module named 'torch'",
+            "2025-10-23T08:57:55Z INFO [run_id=ab12] Execution started",
+            "worker-1 | Memory usage at 93% (rss=9000MB)",
+            "plain line without anything of note",
+            "Connection refused; then OOMKilled and an Error: boom",
+            "xxNo module named 'numpy' (the needle straddles a cut)",
+        ];
+        let buf = lines.join("\n");
+        let matcher = embedded();
+        let mut scratch = matcher.scratch();
+        matcher.index(buf.as_bytes(), 0, &mut scratch);
+        let mut start = 0;
+        for line in lines {
+            // The whole line, and cuts of it that split needles: the index
+            // must give only the needles wholly inside the slice.
+            for (from, to) in [(0, line.len()), (3, line.len()), (0, 12), (5, 30), (0, 44)] {
+                let to = to.min(line.len());
+                let Some(message) = line.get(from..to) else {
+                    continue;
+                };
+                let indexed = matcher.match_message(
+                    message,
+                    Some(start + from),
+                    &mut Meta::default,
+                    &mut scratch,
+                );
+                let searched =
+                    matcher.match_message(message, None, &mut Meta::default, &mut scratch);
+                assert_eq!(outcome(indexed), outcome(searched), "{message:?}");
+            }
+            start += line.len() + 1;
+        }
+        assert!(
+            !matcher
+                .match_message(lines[0], Some(0), &mut Meta::default, &mut scratch)
+                .hits
+                .is_empty(),
+            "the index finds the module-not-found needle"
+        );
     }
 }

@@ -418,7 +418,7 @@ pub(crate) fn scan_records(matcher: &Matcher, records: &[Record]) -> Vec<LineMat
         let sublines: Vec<&str> = record.text.split('\n').collect();
         for (i, subline) in sublines.iter().enumerate() {
             let mut line_hits =
-                matcher.match_message(subline, &mut || record.meta.clone(), &mut scratch);
+                matcher.match_message(subline, None, &mut || record.meta.clone(), &mut scratch);
             // A record's level speaks for its first line, not for the
             // traceback frames under it.
             add_unrecognised(subline, &mut line_hits, &mut || Meta {
@@ -539,12 +539,13 @@ fn scan_range(
     let mut counted_to = start;
     let mut pos = start;
     let mut scratch = matcher.scratch();
+    matcher.index(&buf[..end], start, &mut scratch);
     let every_line = matcher.checks_every_line();
     while pos < end {
         let candidate = if every_line {
             Some(pos)
         } else {
-            matcher.next_candidate(&buf[..end], pos, &mut scratch)
+            matcher.next_candidate(pos, &mut scratch)
         };
         let Some(candidate) = candidate else { break };
         let line_start =
@@ -638,8 +639,14 @@ fn scan_line(
         let subline_start = next_subline;
         next_subline += subline.len() + 1;
         let mut meta_cache: Option<Meta> = None;
+        // Where the subline starts in `buf`, when it is a slice of it (not
+        // a joined or decoded message).
+        let at = (subline.as_ptr() as usize)
+            .checked_sub(buf.as_ptr() as usize)
+            .filter(|&at| at + subline.len() <= buf.len());
         let mut line_hits = matcher.match_message(
             subline,
+            at,
             &mut || meta_cache.get_or_insert_with(line_meta).clone(),
             scratch,
         );

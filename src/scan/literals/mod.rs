@@ -93,25 +93,27 @@ impl Literals {
         })
     }
 
-    /// The first position at or after `from` where a literal starts.
-    pub(crate) fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
-        let starts_here = |at: usize| self.starting_at(hay, at).next().is_some();
+    /// Calls `found` with the start and id of every literal occurring in
+    /// `hay` (once per occurrence), in order of position.
+    pub(crate) fn for_each_in(&self, hay: &[u8], mut found: impl FnMut(usize, usize)) {
+        let mut all_here = |at: usize| {
+            self.starting_at(hay, at).for_each(|id| found(at, id));
+            false
+        };
         #[cfg(target_arch = "x86_64")]
         if self.filter.wide {
             // SAFETY: `wide` is set only where `wide::available()` said so.
-            return unsafe { wide::find(&self.filter, hay, from, starts_here) };
+            unsafe { wide::find(&self.filter, hay, 0, all_here) };
+            return;
         }
-        self.filter
-            .candidates(hay, from)
-            .find(|&at| starts_here(at))
+        for at in self.filter.candidates(hay, 0) {
+            all_here(at);
+        }
     }
 
-    /// Calls `found` with the id of every literal occurring in `hay`
-    /// (once per occurrence).
-    pub(crate) fn for_each_in(&self, hay: &[u8], mut found: impl FnMut(usize)) {
-        for at in self.filter.candidates(hay, 0) {
-            self.starting_at(hay, at).for_each(&mut found);
-        }
+    /// The length in bytes of literal `id`.
+    pub(crate) fn len_of(&self, id: usize) -> usize {
+        self.texts[id].len()
     }
 
     /// The ids of the literals that start at `at`.
@@ -380,30 +382,32 @@ mod tests {
         Literals::new(&borrowed, any_case).expect("non-empty literals")
     }
 
-    /// `find` gives the first start, and `for_each_in` every occurrence.
+    /// `for_each_in` over `hay[from..]` reports every occurrence there,
+    /// with its position, in order of position.
     fn check(literals: &[Vec<u8>], any_case: bool, hay: &[u8], from: usize) {
         let set = build(literals, any_case);
-        let expected = occurrences(literals, any_case, hay, from);
-        assert_eq!(
-            set.find(hay, from),
-            expected.first().map(|&(at, _)| at),
-            "first literal in {:?} from {from}",
-            String::from_utf8_lossy(hay)
-        );
         let mut found = Vec::new();
-        set.for_each_in(hay, |id| found.push(id));
-        let mut all: Vec<usize> = occurrences(literals, any_case, hay, 0)
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
+        set.for_each_in(&hay[from..], |at, id| found.push((from + at, id)));
+        assert!(
+            found.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+            "in order of position: {found:?}"
+        );
         found.sort_unstable();
-        all.sort_unstable();
+        let mut expected = occurrences(literals, any_case, hay, from);
+        expected.sort_unstable();
         assert_eq!(
             found,
-            all,
-            "every occurrence in {:?}",
+            expected,
+            "every occurrence in {:?} from {from}",
             String::from_utf8_lossy(hay)
         );
+    }
+
+    /// Where the literals of `set` start in `hay`.
+    fn starts(set: &Literals, hay: &[u8]) -> Vec<usize> {
+        let mut found = Vec::new();
+        set.for_each_in(hay, |at, _| found.push(at));
+        found
     }
 
     fn texts(words: &[&str]) -> Vec<Vec<u8>> {
@@ -453,8 +457,8 @@ mod tests {
             b"read TIMEOUT, then TimeOut; fatal and FATAL",
             0,
         );
-        assert_eq!(build(&literals, true).find(b"..TiMeOuT", 0), Some(2));
-        assert_eq!(build(&literals, false).find(b"..TiMeOuT FATAL", 0), None);
+        assert_eq!(starts(&build(&literals, true), b"..TiMeOuT"), [2]);
+        assert!(starts(&build(&literals, false), b"..TiMeOuT FATAL").is_empty());
     }
 
     #[test]
