@@ -333,7 +333,7 @@ impl Matcher {
                         continue;
                     };
                     let needle = found.needle as usize;
-                    if found.start >= at && found.start + prefilter.literals.len_of(needle) <= end {
+                    if found.start + prefilter.literals.len_of(needle) <= end {
                         error_word |= prefilter.add_uses(needle, candidates);
                     }
                 }
@@ -468,7 +468,7 @@ impl Matcher {
 }
 
 /// What one thread keeps while it scans a buffer, so that lines cost no
-/// allocation of their own: the positions each finder found last, and the
+/// allocation of their own: the needles of the range it scans, and the
 /// buffers the matching of one line fills.
 pub(crate) struct Scratch {
     /// Every needle in the range [`Matcher::index`] indexed last, in order

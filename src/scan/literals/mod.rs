@@ -96,19 +96,14 @@ impl Literals {
     /// Calls `found` with the start and id of every literal occurring in
     /// `hay` (once per occurrence), in order of position.
     pub(crate) fn for_each_in(&self, hay: &[u8], mut found: impl FnMut(usize, usize)) {
-        let mut all_here = |at: usize| {
-            self.starting_at(hay, at).for_each(|id| found(at, id));
-            false
-        };
+        let all_here = |at: usize| self.starting_at(hay, at).for_each(|id| found(at, id));
         #[cfg(target_arch = "x86_64")]
         if self.filter.wide {
             // SAFETY: `wide` is set only where `wide::available()` said so.
-            unsafe { wide::find(&self.filter, hay, 0, all_here) };
+            unsafe { wide::candidates(&self.filter, hay, 0, all_here) };
             return;
         }
-        for at in self.filter.candidates(hay, 0) {
-            all_here(at);
-        }
+        self.filter.candidates(hay, 0).for_each(all_here);
     }
 
     /// The length in bytes of literal `id`.
@@ -489,13 +484,7 @@ mod tests {
         let bytewise: Vec<usize> = set.filter.candidates(hay, from).collect();
         let mut wide = Vec::new();
         // SAFETY: `filter.wide` says the processor has the features.
-        let none = unsafe {
-            wide::find(&set.filter, hay, from, |at| {
-                wide.push(at);
-                false
-            })
-        };
-        assert_eq!(none, None);
+        unsafe { wide::candidates(&set.filter, hay, from, |at| wide.push(at)) };
         assert_eq!(
             wide,
             bytewise,

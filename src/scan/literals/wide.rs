@@ -73,18 +73,18 @@ const DIAGONAL: [u8; 64] = {
 /// bits around: byte `7 - b` of the result holds bit `b` of every byte.
 const TRANSPOSE: u64 = 0x0102_0408_1020_4080;
 
-/// The first position at or after `from` that the filter lets through and
-/// `accept` takes, in order.
+/// Calls `each` with every position at or after `from` that the filter
+/// lets through, in order.
 ///
 /// # Safety
 /// The processor must have the features [`available`] checks.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,gfni")]
-pub(super) unsafe fn find(
+pub(super) unsafe fn candidates(
     filter: &ShiftOr,
     hay: &[u8],
     from: usize,
-    mut accept: impl FnMut(usize) -> bool,
-) -> Option<usize> {
+    mut each: impl FnMut(usize),
+) {
     let reach = filter.reach.as_ptr();
     // SAFETY: the arrays are 64 bytes; the loads have no alignment need.
     let (pairs, diagonal) = unsafe {
@@ -135,10 +135,7 @@ pub(super) unsafe fn find(
                         let bit = bits.trailing_zeros() as usize;
                         // One start per byte: clear the rest of its byte.
                         bits &= !(0xFF << (bit & !7));
-                        let start = at + 8 * group + bit / 8;
-                        if accept(start) {
-                            return Some(start);
-                        }
+                        each(at + 8 * group + bit / 8);
                     }
                 }
             }
@@ -146,5 +143,5 @@ pub(super) unsafe fn find(
             at += STEP;
         }
     }
-    filter.candidates(hay, at).find(|&start| accept(start))
+    filter.candidates(hay, at).for_each(each);
 }
