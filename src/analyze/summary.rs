@@ -117,9 +117,27 @@ pub(crate) struct ContextLines {
     pub after: usize,
 }
 
-impl Order {
-    fn shift(&mut self, by: u32) {
-        self.input += by;
+/// How far [`Summary::renumber`] moves inputs and lines on.
+#[derive(Debug, Clone, Copy)]
+struct Renumbering {
+    inputs: u32,
+    lines: u64,
+}
+
+impl Renumbering {
+    fn order(self, order: &mut Order) {
+        order.input += self.inputs;
+        order.pos += self.lines;
+    }
+
+    fn mark(self, mark: &mut Mark) {
+        self.order(&mut mark.order);
+        mark.line += self.lines;
+    }
+
+    fn at(self, at: &mut (u32, u64)) {
+        at.0 += self.inputs;
+        at.1 += self.lines;
     }
 }
 
@@ -1042,46 +1060,74 @@ impl Summary {
     /// Renumbers the inputs `by` places on, so that the summary can follow
     /// another one scanned on its own (whose inputs were numbered from 0 too).
     pub(crate) fn shift_inputs(&mut self, by: u32) {
-        fn run(run: &mut Run, by: u32) {
+        self.renumber(Renumbering {
+            inputs: by,
+            lines: 0,
+        });
+    }
+
+    /// Moves every line and reading position `by` lines on: the summary of
+    /// a piece folded with its lines counted from the piece's start (before
+    /// the lines ahead of it were counted) then holds the input's numbers.
+    /// Folding never depends on where the count starts within one input
+    /// (runs close on distances between positions), so shifting after the
+    /// fold equals folding with the final numbers.
+    pub(crate) fn shift_lines(&mut self, by: u64) {
+        if by > 0 {
+            self.renumber(Renumbering {
+                inputs: 0,
+                lines: by,
+            });
+        }
+    }
+
+    fn renumber(&mut self, by: Renumbering) {
+        fn run(run: &mut Run, by: Renumbering) {
             for reached in run.steps.iter_mut().flatten() {
-                reached.0.order.shift(by);
+                by.mark(&mut reached.0);
                 if let Context::Pending { input, .. } = &mut reached.1 {
-                    *input += by;
+                    *input += by.inputs;
                 }
             }
         }
-        let at = |at: &mut (u32, u64)| at.0 += by;
-        self.inputs = std::mem::take(&mut self.inputs)
-            .into_iter()
-            .map(|(input, summary)| (input + by, summary))
-            .collect();
+        if by.inputs > 0 {
+            self.inputs = std::mem::take(&mut self.inputs)
+                .into_iter()
+                .map(|(input, summary)| (input + by.inputs, summary))
+                .collect();
+        }
         for group in self.unrecognised.groups.values_mut() {
-            group.first.order.shift(by);
-            group.last.shift(by);
+            by.mark(&mut group.first);
+            by.order(&mut group.last);
+            group.last_line += by.lines;
         }
         for rule in self.rules.values_mut() {
             for mark in rule.first.iter_mut().chain(&mut rule.last) {
-                mark.order.shift(by);
+                by.mark(mark);
                 if let Some(Context::Pending { input, .. }) =
                     mark.around.as_deref_mut().map(|a| &mut a.after)
                 {
-                    *input += by;
+                    *input += by.inputs;
                 }
             }
             for span in rule.origins.values_mut() {
-                span.first.shift(by);
-                span.last.shift(by);
+                by.order(&mut span.first);
+                by.order(&mut span.last);
             }
         }
         for sequence in self.sequences.values_mut() {
             sequence.read = std::mem::take(&mut sequence.read)
                 .into_iter()
-                .map(|(input, span)| (input + by, span))
+                .map(|(input, (first, last))| {
+                    (input + by.inputs, (first + by.lines, last + by.lines))
+                })
                 .collect();
             for runs in sequence.keys.values_mut() {
-                for segment in runs.segments_mut() {
-                    at(&mut segment.first);
-                    at(&mut segment.latest);
+                // An empty segment holds no position (a cut leaves the
+                // default), and a fold leaves it so whatever the numbers.
+                for segment in runs.segments_mut().filter(|s| !s.is_empty()) {
+                    by.at(&mut segment.first);
+                    by.at(&mut segment.latest);
                     if let Some(front) = &mut segment.front {
                         run(front, by);
                     }
@@ -1095,7 +1141,7 @@ impl Summary {
                 .iter_mut()
                 .chain(&mut sequence.sample_incomplete)
             {
-                order.shift(by);
+                by.order(order);
                 run(sampled, by);
             }
         }
@@ -1300,7 +1346,7 @@ mod tests {
             LogFormat::Text,
             options,
             &|m| m,
-            &mut |m, _| matches.extend(m),
+            &mut |m, _, _| matches.extend(m),
         );
         for m in &mut matches {
             let line = usize::try_from(m.seq).expect("a test line number fits");
@@ -1381,6 +1427,36 @@ mod tests {
             let mut from = 0;
             for to in at.into_iter().chain([matches.len()]) {
                 merged.merge(fold(&matches[from..to]));
+                from = to;
+            }
+            prop_assert_eq!(merged, fold(&matches));
+        }
+
+        /// Pieces folded with their lines counted from their own start (as
+        /// parallel chunks are), then shifted by the lines before them,
+        /// merge to the whole as pieces folded with the final numbers do.
+        #[test]
+        fn pieces_numbered_from_their_start_then_shifted_merge_to_the_whole(lines in spread(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 1..4)) {
+            // Line numbers are reading positions in a text log.
+            let mut matches = spread_matches_of(&lines);
+            for m in &mut matches {
+                m.line = m.seq;
+            }
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(matches.len() + 1)).collect();
+            at.sort_unstable();
+            let mut merged = Summary::default();
+            let mut from: usize = 0;
+            for to in at.into_iter().chain([matches.len()]) {
+                // The piece starts after the line of the match before it.
+                let before = from.checked_sub(1).map_or(0, |last| matches[last].seq);
+                let mut piece = matches[from..to].to_vec();
+                for m in &mut piece {
+                    m.seq -= before;
+                    m.line -= before;
+                }
+                let mut part = fold(&piece);
+                part.shift_lines(before);
+                merged.merge(part);
                 from = to;
             }
             prop_assert_eq!(merged, fold(&matches));

@@ -114,7 +114,10 @@ fn report_of(inputs: &[(&str, &str)]) -> Report {
             LogFormat::Text,
             ScanOptions::default(),
             &|m| Summary::fold(&pack, input, path, m),
-            &mut |part, _| piece.merge(part),
+            &mut |mut part, _, lines_before| {
+                part.shift_lines(lines_before);
+                piece.merge(part);
+            },
         );
         let held = Held {
             buf,

@@ -28,6 +28,9 @@ const SNIFF_BYTES: usize = 8 << 10;
 pub(crate) trait Fold: Sync {
     type Part: Send;
     fn fold(&self, input: u32, path: &str, matches: Vec<LineMatch>) -> Self::Part;
+    /// Moves the line numbers of a part folded from a chunk of a buffer
+    /// (numbered from the chunk's start) `lines` on.
+    fn shift_lines(&self, part: &mut Self::Part, lines: u64);
 }
 
 /// Where the matches of an input go: its [`Fold`] runs on worker threads,
@@ -265,7 +268,8 @@ fn drive_buffer<S: Sink>(
         format,
         options.scan,
         &fold,
-        &mut |part, bytes| {
+        &mut |mut part, bytes, lines_before| {
+            folder.shift_lines(&mut part, lines_before);
             sink.consume(part);
             sink.progress(bytes);
         },

@@ -60,6 +60,10 @@ impl Fold for PackFold<'_> {
         summary.unplaced += unplaced;
         summary
     }
+
+    fn shift_lines(&self, part: &mut Summary, lines: u64) {
+        part.shift_lines(lines);
+    }
 }
 
 /// Accumulates one input's summary.
@@ -141,6 +145,13 @@ impl Fold for ListingFold<'_> {
         let mut summary = Summary::fold(self.0.0, input, path, matches);
         summary.unplaced += unplaced;
         (summary, lines)
+    }
+
+    fn shift_lines(&self, (summary, listed): &mut Self::Part, lines: u64) {
+        summary.shift_lines(lines);
+        for line in listed {
+            line.line += lines;
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod anchored;
 pub mod around;
+mod in_order;
 mod literals;
 pub mod matcher;
 
@@ -85,10 +86,12 @@ pub(crate) struct Totals {
 
 /// Scans a whole in-memory buffer (usually a memory map) in parallel chunks.
 ///
-/// Chunks are searched a window at a time; `fold` turns one chunk's matches
-/// (in line order, line numbers final) into a value on the worker thread,
-/// and `consume` receives those values in input order, with the chunk's
-/// size in bytes. Memory is bounded by the window, not by the buffer.
+/// `fold` turns one chunk's matches (in line order) into a value on a
+/// worker thread; their line numbers and reading positions count from the
+/// chunk's start, as the lines before it may not be counted yet.
+/// `consume` receives those values in input order, with the chunk's size in
+/// bytes and the number of lines before it, to add to the numbers. Memory
+/// is bounded by the chunks in flight, not by the buffer.
 #[cfg(test)]
 pub(crate) fn scan_buffer<T: Send>(
     matcher: &Matcher,
@@ -96,7 +99,7 @@ pub(crate) fn scan_buffer<T: Send>(
     format: LogFormat,
     options: ScanOptions,
     fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
-    consume: &mut dyn FnMut(T, u64),
+    consume: &mut dyn FnMut(T, u64, u64),
 ) -> Totals {
     let whole = Region {
         bytes: 0..buf.len(),
@@ -125,30 +128,23 @@ pub(crate) fn scan_region<T: Send>(
     format: LogFormat,
     options: ScanOptions,
     fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
-    consume: &mut dyn FnMut(T, u64),
+    consume: &mut dyn FnMut(T, u64, u64),
 ) -> Totals {
     let chunks = chunk_bounds(buf, region.bytes.clone(), options.chunk_size);
-    let window = window(MAPPED_CHUNKS_PER_THREAD);
     let mut lines = region.lines_before;
-    for group in chunks.chunks(window) {
-        let scanned: Vec<(Vec<LineMatch>, u64)> = group
-            .par_iter()
-            .map(|range| scan_range(matcher, buf, range.clone(), buf.len(), format))
-            .collect();
-        let mut rebased = Vec::with_capacity(scanned.len());
-        for (mut matches, newlines) in scanned {
-            for m in &mut matches {
-                m.line += lines;
-                m.seq += lines;
-            }
+    in_order::run_in_order(
+        chunks.len(),
+        window(MAPPED_CHUNKS_PER_THREAD),
+        &|i| {
+            let (matches, newlines) =
+                scan_range(matcher, buf, chunks[i].clone(), buf.len(), format);
+            (fold(matches), newlines)
+        },
+        &mut |i, (value, newlines)| {
+            consume(value, chunks[i].len() as u64, lines);
             lines += newlines;
-            rebased.push(matches);
-        }
-        let folded: Vec<T> = rebased.into_par_iter().map(fold).collect();
-        for (value, range) in folded.into_iter().zip(group) {
-            consume(value, range.len() as u64);
-        }
-    }
+        },
+    );
     let (start, end) = (region.bytes.start, region.bytes.end);
     if end == buf.len() && end > start && buf[end - 1] != b'\n' {
         lines += 1;
@@ -159,12 +155,9 @@ pub(crate) fn scan_region<T: Send>(
     }
 }
 
-/// Chunks of a memory-mapped buffer searched at once, per thread. Each
-/// window ends in a barrier (chunks are folded, then consumed in order), and
-/// chunks differ in cost, so a thread that finishes early waits: with 2 per
-/// thread, a 1 GB rules-only scan on 2 threads took 2.7 s; with 8, 2.5 s.
-/// The map is not copied, so memory is the chunks' matches only.
-const MAPPED_CHUNKS_PER_THREAD: usize = 8;
+/// Chunks of a memory-mapped buffer scanned and not yet consumed, per
+/// thread. The map is not copied, so memory is these chunks' parts only.
+const MAPPED_CHUNKS_PER_THREAD: usize = 4;
 
 /// Chunks read from a stream at once, per thread: each is a copy in memory.
 const STREAMED_CHUNKS_PER_THREAD: usize = 2;
