@@ -118,8 +118,8 @@ impl<R> Shared<R> {
     }
 }
 
-/// Runs `work(i)` for every `i` in `0..items` on the rayon pool's threads
-/// and the calling one, and hands each result to `consume` on the calling
+/// Runs `work(i)` for every `i` in `0..items` on the calling thread and
+/// all but one of the rayon pool's threads, and hands each result to `consume` on the calling
 /// thread, in order of `i`, as soon as the results before it were handed
 /// over. At most `ahead` (at least 1) items are taken and not yet consumed.
 /// A panic in `work` stops what was not yet taken and is passed on.
@@ -140,15 +140,13 @@ pub(crate) fn run_in_order<R: Send>(
         items,
         ahead: ahead.max(1),
     };
-    // The calling thread works too: inside the pool it is one of its
-    // threads, outside it is one more.
-    let threads = rayon::current_num_threads();
-    let helpers = if rayon::current_thread_index().is_some() {
-        threads.saturating_sub(1)
-    } else {
-        threads
-    }
-    .min(items.saturating_sub(1));
+    // The calling thread is one of the threads asked for, whether it is one
+    // of the pool's (a file of several scanned in parallel) or not (a
+    // single input is driven from the caller's thread): the work then runs
+    // on as many threads as the pool has, never one more.
+    let helpers = rayon::current_num_threads()
+        .saturating_sub(1)
+        .min(items.saturating_sub(1));
     let shared = &shared;
     rayon::in_place_scope(|scope| {
         for _ in 0..helpers {
@@ -221,6 +219,34 @@ mod tests {
             "{}",
             most.load(Ordering::SeqCst)
         );
+    }
+
+    /// The most items worked on at once, with `ahead` room for all.
+    fn most_at_once() -> usize {
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        run_in_order(
+            24,
+            24,
+            &|_| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                running.fetch_sub(1, Ordering::SeqCst);
+            },
+            &mut |_, ()| {},
+        );
+        most.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn as_many_threads_work_as_the_pool_has_and_no_more() {
+        for threads in [1, 2, 3] {
+            let most = pool(threads).install(most_at_once);
+            assert_eq!(most, threads, "inside a pool of {threads}");
+        }
+        // Outside any pool the caller counts as one of the global pool's.
+        assert!(most_at_once() <= rayon::current_num_threads());
     }
 
     #[test]
