@@ -118,11 +118,12 @@ impl<R> Shared<R> {
     }
 }
 
-/// Runs `work(i)` for every `i` in `0..items` on the calling thread and
-/// all but one of the rayon pool's threads, and hands each result to `consume` on the calling
-/// thread, in order of `i`, as soon as the results before it were handed
-/// over. At most `ahead` (at least 1) items are taken and not yet consumed.
-/// A panic in `work` stops what was not yet taken and is passed on.
+/// Runs `work(i)` for every `i` in `0..items` on the calling thread and all
+/// but one of the rayon pool's threads, and hands each result to `consume`
+/// on the calling thread, in order of `i`, as soon as the results before it
+/// were handed over. At most `ahead` (at least 1) items are taken and not
+/// yet consumed. A panic in `work` or `consume` stops what was not yet
+/// taken and is passed on.
 pub(crate) fn run_in_order<R: Send>(
     items: usize,
     ahead: usize,
