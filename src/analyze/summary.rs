@@ -545,10 +545,14 @@ pub(crate) struct SequenceSummary {
     pub sample_incomplete: Vec<Sampled>,
 }
 
-fn offer(sample: &mut Vec<Sampled>, entry: Sampled) {
-    let at = sample.partition_point(|(order, key, _)| (order, key) <= (&entry.0, &entry.1));
+/// Keeps `run` of `key`, starting at `order`, if it is among the
+/// [`RUN_SAMPLES`] earliest (the key is copied only then: most finished
+/// runs are not kept).
+fn offer(sample: &mut Vec<Sampled>, order: Order, key: &str, run: Run) {
+    let at =
+        sample.partition_point(|(kept, kept_key, _)| (kept, kept_key.as_str()) <= (&order, key));
     if at < RUN_SAMPLES {
-        sample.insert(at, entry);
+        sample.insert(at, (order, key.to_string(), run));
         sample.truncate(RUN_SAMPLES);
     }
 }
@@ -568,10 +572,7 @@ impl SequenceSummary {
                 } else {
                     self.untracked += 1;
                 }
-                offer(
-                    &mut self.sample_incomplete,
-                    (run.first(), key.to_string(), run),
-                );
+                offer(&mut self.sample_incomplete, run.first(), key, run);
             }
         }
     }
@@ -582,10 +583,7 @@ impl SequenceSummary {
             Tracked::Open(mut run) if run.complete() => {
                 run.drop_stale_contexts();
                 let steps = run.steps.len();
-                offer(
-                    &mut self.sample_complete,
-                    (run.first(), key.to_string(), run),
-                );
+                offer(&mut self.sample_complete, run.first(), key, run);
                 Tracked::Done { steps }
             }
             Tracked::Open(mut run) => {
@@ -809,11 +807,11 @@ impl SequenceSummary {
         for (step, count) in other.restarted_at {
             *self.restarted_at.entry(step).or_default() += count;
         }
-        for entry in other.sample_complete {
-            offer(&mut self.sample_complete, entry);
+        for (order, key, run) in other.sample_complete {
+            offer(&mut self.sample_complete, order, &key, run);
         }
-        for entry in other.sample_incomplete {
-            offer(&mut self.sample_incomplete, entry);
+        for (order, key, run) in other.sample_incomplete {
+            offer(&mut self.sample_incomplete, order, &key, run);
         }
         self.correlated |= other.correlated;
         for (input, span) in other.read {
