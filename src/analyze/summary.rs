@@ -1276,14 +1276,10 @@ mod tests {
 
     use super::*;
     use crate::input::format::LogFormat;
-    use crate::rules::{RuleSources, load};
+    use crate::rules::load::embedded_pack;
     use crate::scan::{Matcher, ScanOptions, scan_buffer};
 
-    static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
-        let loaded = load(&RuleSources::new(&[], false).expect("sources"))
-            .unwrap_or_else(|_| panic!("embedded pack loads"));
-        Matcher::new(Arc::new(loaded.pack))
-    });
+    static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(Arc::new(embedded_pack())));
 
     /// Milestones of every kind of sequence (restarting start-ups, correlated
     /// agent runs, per-pod streams), failures and tracebacks.

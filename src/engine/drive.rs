@@ -369,14 +369,12 @@ mod tests {
     use super::*;
     use crate::engine::Options;
     use crate::engine::sink::{Keep, SummarySink};
-    use crate::rules::{RuleSources, load};
+    use crate::rules::load::embedded_pack;
 
     /// Maps a log with a failure on its first line, truncates it to `keep`
     /// bytes, then scans the stale map.
     fn scan_after_shrinking_to(keep: u64) -> (Outcome, u64) {
-        let loaded = load(&RuleSources::new(&[], false).expect("sources"))
-            .unwrap_or_else(|_| panic!("embedded pack loads"));
-        let pack = Arc::new(loaded.pack);
+        let pack = Arc::new(embedded_pack());
         let matcher = Matcher::new(Arc::clone(&pack));
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("rotating.log");

@@ -91,13 +91,7 @@ fn feed_patterns(hash: &mut Fnv1a, patterns: &[Pattern]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::{RuleSources, load};
-
-    fn embedded() -> crate::RulePack {
-        load(&RuleSources::new(&[], false).expect("sources"))
-            .unwrap_or_else(|_| panic!("embedded pack loads"))
-            .pack
-    }
+    use crate::rules::load::embedded_pack as embedded;
 
     #[test]
     fn is_stable_for_one_pack_and_changes_with_any_rule() {

@@ -156,6 +156,17 @@ fn collect_yaml(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnost
     }
 }
 
+/// The embedded pack alone, for tests (`rules test` and the test suite
+/// check that it loads).
+#[cfg(test)]
+pub(crate) fn embedded_pack() -> RulePack {
+    let sources = RuleSources::new(&[], false).expect("the embedded sources");
+    match load(&sources) {
+        Ok(loaded) => loaded.pack,
+        Err(errors) => panic!("the embedded pack loads: {} errors", errors.len()),
+    }
+}
+
 /// Parses, validates and compiles every layer into one pack.
 pub fn load(sources: &RuleSources) -> Result<Loaded, Vec<Diagnostic>> {
     let mut errors = Vec::new();

@@ -563,14 +563,10 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load::{RuleSources, load};
+    use crate::rules::load::embedded_pack;
 
     fn embedded() -> Matcher {
-        let sources = RuleSources::new(&[], false).expect("embedded pack");
-        match load(&sources) {
-            Ok(loaded) => Matcher::new(Arc::new(loaded.pack)),
-            Err(errors) => panic!("the embedded pack loads: {} errors", errors.len()),
-        }
+        Matcher::new(Arc::new(embedded_pack()))
     }
 
     /// What matched (hits with their captures and spans, and whether an

@@ -656,7 +656,7 @@ fn scan_line(
         }
         // The level was only wanted for matching: a matched line keeps its
         // stamp and origin, and a text line's level is not looked for here.
-        let (timestamp, line_origin) = match meta_cache.take() {
+        let (timestamp, mut line_origin) = match meta_cache.take() {
             Some(meta) => (meta.timestamp, meta.origin),
             None => match json_meta {
                 Some(meta) => (meta.timestamp.clone(), meta.origin.clone()),
@@ -673,7 +673,7 @@ fn scan_line(
                 previous_messages(buf, line_start, format, &line_origin)
             }
         };
-        let traceback = if is_exception_line(subline) {
+        let mut traceback = if is_exception_line(subline) {
             collect_traceback(&previous(), subline)
         } else {
             Vec::new()
@@ -682,7 +682,7 @@ fn scan_line(
         if hits.is_empty() {
             continue;
         }
-        let before = if matcher.any_outcome(&hits) {
+        let mut before = if matcher.any_outcome(&hits) {
             lines_before(&previous())
         } else {
             Vec::new()
@@ -691,8 +691,7 @@ fn scan_line(
             Some(stamp) => Some(stamp.nanos),
             None => inherited_nanos(buf, line_start, format, &line_origin),
         };
-        let (mut stamp, mut line_origin, mut traceback, mut before) =
-            (timestamp.map(|t| t.text), line_origin, traceback, before);
+        let mut stamp = timestamp.map(|t| t.text);
         let count = hits.len();
         for (n, hit) in hits.into_iter().enumerate() {
             // The last hit (usually the only one) takes the line's values.
