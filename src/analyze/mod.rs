@@ -96,7 +96,7 @@ fn evidence(summary: &Summary, mark: &Mark) -> Evidence {
         path: path_of(summary, mark.order.input),
         line: mark.line,
         text: mark.text.clone(),
-        timestamp: mark.stamp.clone(),
+        timestamp: mark.stamp.as_ref().map(ToString::to_string),
         origin: mark.origin.clone(),
         traceback: mark.traceback.clone(),
         before: match mark.around.as_deref() {
@@ -251,10 +251,14 @@ pub(crate) fn analyze(
             count: seen.count,
             first: location(summary, first),
             last: location(summary, seen.latest()),
-            first_seen: first.stamp.clone(),
-            last_seen: seen.latest().stamp.clone(),
-            explanation: rule.explanation(&first.captures),
-            captures: first.captures.iter().cloned().collect(),
+            first_seen: first.stamp.as_ref().map(ToString::to_string),
+            last_seen: seen.latest().stamp.as_ref().map(ToString::to_string),
+            explanation: rule.explanation(first.captures.iter()),
+            captures: first
+                .captures
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
             values: seen
                 .values
                 .iter()

@@ -27,9 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::templates::Templates;
-use crate::input::meta::Origin;
+use crate::input::meta::{Origin, StampText};
 use crate::rules::{RulePack, Sequence};
-use crate::scan::{LineMatch, Surroundings, Target};
+use crate::scan::{Captures, LineMatch, Surroundings, Target};
 
 /// Matches kept at each end of a rule's timeline.
 pub(crate) const SAMPLES: usize = 3;
@@ -70,9 +70,9 @@ pub(crate) struct Mark {
     pub line: u64,
     pub text: String,
     /// The line's own timestamp as written for reports.
-    pub stamp: Option<String>,
+    pub stamp: Option<StampText>,
     pub origin: Origin,
-    pub captures: Vec<(String, String)>,
+    pub captures: Captures,
     pub traceback: Vec<String>,
     /// For an outcome rule: the lines of its stream before it.
     pub before: Vec<String>,
@@ -204,11 +204,11 @@ impl RuleSummary {
             last: mark.order,
         };
         let mut values: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (name, value) in &mark.captures {
+        for (name, value) in mark.captures.iter() {
             values
-                .entry(name.clone())
+                .entry(name.to_string())
                 .or_default()
-                .insert(value.clone());
+                .insert(value.to_string());
         }
         RuleSummary {
             count: 1,
@@ -625,7 +625,7 @@ impl SequenceSummary {
         }
     }
 
-    fn add(&mut self, spec: &Sequence, key: String, step: usize, mark: Mark, context: Context) {
+    fn add(&mut self, spec: &Sequence, key: &str, step: usize, mark: Mark, context: Context) {
         let at = mark.at();
         self.correlated = spec.correlate.is_some();
         self.widen(at.0, (at.1, at.1));
@@ -634,12 +634,12 @@ impl SequenceSummary {
         // lookup for a key seen before, where taking its runs out and
         // putting them back took two.
         let mut keys = std::mem::take(&mut self.keys);
-        match keys.get_mut(&key) {
-            Some(runs) => self.advance(spec, &key, runs, step, mark, context),
+        match keys.get_mut(key) {
+            Some(runs) => self.advance(spec, key, runs, step, mark, context),
             None => {
                 let mut runs = KeyRuns::default();
-                self.advance(spec, &key, &mut runs, step, mark, context);
-                keys.insert(key, runs);
+                self.advance(spec, key, &mut runs, step, mark, context);
+                keys.insert(key.to_string(), runs);
             }
         }
         self.keys = keys;
@@ -926,9 +926,29 @@ mod pairs {
 /// The stream a line belongs to when no correlation key says otherwise: its
 /// input and the origin its wrapper names.
 pub(crate) fn stream_key(path: &str, origin: &Origin) -> String {
-    match origin.label() {
-        Some(label) => format!("{label} {path}"),
-        None => path.to_string(),
+    let mut key = String::new();
+    write_stream_key(&mut key, path, origin);
+    key
+}
+
+/// Writes [`stream_key`] into `out`.
+fn write_stream_key(out: &mut String, path: &str, origin: &Origin) {
+    if let Some(label) = origin.label() {
+        out.push_str(&label);
+        out.push(' ');
+    }
+    out.push_str(path);
+}
+
+/// Writes [`Summary::run_key`] into `out`.
+fn write_run_key(out: &mut String, pack: &RulePack, sequence: usize, path: &str, m: &LineMatch) {
+    let correlated = pack.sequences[sequence]
+        .correlate
+        .as_ref()
+        .and_then(|name| correlation_value(name, &m.captures, &m.text));
+    match correlated {
+        Some(value) => out.push_str(value),
+        None => write_stream_key(out, path, &m.origin),
     }
 }
 
@@ -950,14 +970,10 @@ pub(crate) fn key_in_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 /// The correlation value of a match for a sequence that has one.
 pub(crate) fn correlation_value<'a>(
     name: &str,
-    captures: &'a [(String, String)],
+    captures: &'a Captures,
     text: &'a str,
 ) -> Option<&'a str> {
-    captures
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-        .or_else(|| key_in_text(text, name))
+    captures.get(name).or_else(|| key_in_text(text, name))
 }
 
 impl Summary {
@@ -970,8 +986,9 @@ impl Summary {
         matches: Vec<LineMatch>,
     ) -> Summary {
         let mut summary = Summary::default();
+        let mut key = String::new();
         for m in matches {
-            summary.add(pack, input, path, m);
+            summary.add_reusing(pack, input, path, m, &mut key);
         }
         for sequence in summary.sequences.values_mut() {
             sequence.sweep();
@@ -981,6 +998,20 @@ impl Summary {
 
     /// Adds one match.
     pub(crate) fn add(&mut self, pack: &RulePack, input: u32, path: &str, m: LineMatch) {
+        self.add_reusing(pack, input, path, m, &mut String::new());
+    }
+
+    /// [`Summary::add`], writing a milestone's run key into `key`: a fold
+    /// reuses one buffer for all its matches, and the key is copied only
+    /// when it is new (most milestones continue a run of a key seen before).
+    fn add_reusing(
+        &mut self,
+        pack: &RulePack,
+        input: u32,
+        path: &str,
+        m: LineMatch,
+        key: &mut String,
+    ) {
         if m.target != Target::Unrecognised {
             self.matches += 1;
         }
@@ -999,7 +1030,8 @@ impl Summary {
             Target::Unrecognised => self.unrecognised.add(Mark::new(input, m)),
             Target::Milestone { sequence, step } => {
                 let spec = &pack.sequences[sequence];
-                let key = self.run_key(pack, sequence, path, &m);
+                key.clear();
+                write_run_key(key, pack, sequence, path, &m);
                 let context = Context::Pending {
                     input,
                     from: m.end,
@@ -1023,12 +1055,9 @@ impl Summary {
         path: &str,
         m: &LineMatch,
     ) -> String {
-        match &pack.sequences[sequence].correlate {
-            Some(name) => correlation_value(name, &m.captures, &m.text)
-                .map(str::to_string)
-                .unwrap_or_else(|| stream_key(path, &m.origin)),
-            None => stream_key(path, &m.origin),
-        }
+        let mut key = String::new();
+        write_run_key(&mut key, pack, sequence, path, m);
+        key
     }
 
     /// The run of `key` that milestones now go to: which of its steps are

@@ -221,7 +221,7 @@ mod tests {
             text: text.to_string(),
             stamp: None,
             origin: Origin::default(),
-            captures: Vec::new(),
+            captures: crate::scan::Captures::default(),
             traceback: Vec::new(),
             before: Vec::new(),
             around: None,

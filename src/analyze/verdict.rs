@@ -43,7 +43,7 @@ fn when(mark: &Mark) -> Option<String> {
         Some(nanos) => jiff::Timestamp::from_nanosecond(nanos)
             .ok()
             .map(|t| t.to_string()),
-        None => mark.stamp.clone(),
+        None => mark.stamp.as_ref().map(ToString::to_string),
     }
 }
 

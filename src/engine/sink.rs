@@ -165,7 +165,7 @@ pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<M
     Some(MatchLine {
         path: path.to_string(),
         line: m.line,
-        timestamp: m.stamp.clone(),
+        timestamp: m.stamp.as_ref().map(ToString::to_string),
         rule: rule.id.clone(),
         class: rule.class.clone(),
         severity: rule.severity,

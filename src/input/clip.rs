@@ -33,15 +33,15 @@ pub fn evidence(line: &str, span: Range<usize>) -> String {
     out
 }
 
-/// A captured value, cut to [`MAX_CAPTURE_BYTES`].
-pub fn capture(value: &str) -> String {
+/// A captured value, cut to [`MAX_CAPTURE_BYTES`] (borrowed when it fits).
+pub fn capture(value: &str) -> std::borrow::Cow<'_, str> {
     if value.len() <= MAX_CAPTURE_BYTES {
-        return value.to_string();
+        return std::borrow::Cow::Borrowed(value);
     }
-    format!(
+    std::borrow::Cow::Owned(format!(
         "{}…",
         &value[..value.floor_char_boundary(MAX_CAPTURE_BYTES)]
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::meta::{Level, Meta, Origin, Stamp, find_timestamp};
+use super::meta::{Level, Meta, Origin, Stamp, StampText, find_timestamp};
 use super::peel;
 
 const MESSAGE_KEYS: [&str; 6] = ["message", "msg", "log", "event", "content", "Content"];
@@ -128,9 +128,10 @@ fn epoch_stamp(n: i64) -> Option<Stamp> {
     } else {
         jiff::Timestamp::from_second(n).ok()?
     };
+    let nanos = ts.as_nanosecond();
     Some(Stamp {
-        nanos: ts.as_nanosecond(),
-        text: ts.to_string(),
+        nanos,
+        text: StampText::Instant(nanos),
     })
 }
 
@@ -176,7 +177,7 @@ mod tests {
         assert_eq!(msg.lines().count(), 3, "the traceback stays one event");
         assert_eq!(meta.level, Some(Level::Error));
         assert_eq!(
-            meta.timestamp.map(|t| t.text).as_deref(),
+            meta.timestamp.map(|t| t.text.to_string()).as_deref(),
             Some("2025-10-23T15:57:41.525Z")
         );
         assert_eq!(meta.origin.service.as_deref(), Some("ops-agent-worker"));

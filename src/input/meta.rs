@@ -53,21 +53,70 @@ pub struct Stamp {
     /// as 1970-01-01).
     #[serde(skip)]
     pub nanos: i128,
-    /// RFC 3339 rendering for reports (year-less stamps: as written).
-    pub text: String,
+    /// How reports show it.
+    pub text: StampText,
+}
+
+/// A stamp's text as reports show it.
+///
+/// A stamp with a date is shown as its instant in RFC 3339, UTC, which is a
+/// function of the instant: that text is printed when a report shows it,
+/// not kept with every matched line (a copy per line cost an allocation,
+/// and millions of milestone lines are matched in a large log). A
+/// year-less or time-of-day stamp is shown as written: inventing a date
+/// would mislead.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StampText {
+    /// Nanoseconds since the Unix epoch, shown in RFC 3339, UTC.
+    Instant(i128),
+    Written(Box<str>),
+}
+
+impl std::fmt::Display for StampText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StampText::Instant(nanos) => match jiff::Timestamp::from_nanosecond(*nanos) {
+                Ok(instant) => instant.fmt(f),
+                // Not made from a stamp read: the nanoseconds say it all.
+                Err(_) => write!(f, "{nanos} ns after the Unix epoch"),
+            },
+            StampText::Written(text) => f.write_str(text),
+        }
+    }
+}
+
+/// Written as the text reports show.
+impl Serialize for StampText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Read back as an instant when the text is one as printed, else as written.
+impl<'de> Deserialize<'de> for StampText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StampText, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match text.parse::<jiff::Timestamp>() {
+            Ok(instant) if instant.to_string() == text => {
+                StampText::Instant(instant.as_nanosecond())
+            }
+            _ => StampText::Written(text.into_boxed_str()),
+        })
+    }
 }
 
 impl Stamp {
     /// The stamp of civil time `dt` at `offset_seconds` east of UTC. Its
-    /// text is `written` when given (a stamp already in the form reports
-    /// use, or one shown as written), else the UTC instant in RFC 3339:
-    /// printing one costs more than parsing it.
+    /// text is `written` when given (a stamp shown as written), else the
+    /// instant.
     fn from_civil(dt: DateTime, offset_seconds: i32, written: Option<&str>) -> Option<Stamp> {
         let offset = Offset::from_seconds(offset_seconds).ok()?;
-        let ts = offset.to_timestamp(dt).ok()?;
+        let nanos = offset.to_timestamp(dt).ok()?.as_nanosecond();
         Some(Stamp {
-            nanos: ts.as_nanosecond(),
-            text: written.map_or_else(|| ts.to_string(), str::to_string),
+            nanos,
+            text: written.map_or(StampText::Instant(nanos), |text| {
+                StampText::Written(text.into())
+            }),
         })
     }
 }
@@ -140,8 +189,6 @@ static LEVEL_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An ISO 8601 / RFC 3339 stamp's fields, as written.
 struct IsoFields<'a> {
-    /// The whole stamp as written.
-    text: &'a str,
     /// Year, month, day, hour, minute, second.
     civil: [&'a str; 6],
     /// Up to nine digits of the second's fraction.
@@ -174,7 +221,6 @@ impl<'a> IsoFields<'a> {
             return None;
         }
         Some(IsoFields {
-            text: &text[..text.len() - rest.len()],
             civil: [
                 &date[..4],
                 &date[5..7],
@@ -192,7 +238,6 @@ impl<'a> IsoFields<'a> {
     fn from_captures(c: &regex::Captures<'a>) -> IsoFields<'a> {
         let field = |i: usize| c.get(i).map_or("", |m| m.as_str());
         IsoFields {
-            text: field(0),
             civil: [field(1), field(2), field(3), field(4), field(5), field(6)],
             fraction: c.get(7).map(|m| m.as_str()),
             offset: c.get(8).map(|m| m.as_str()),
@@ -215,23 +260,7 @@ impl<'a> IsoFields<'a> {
         )
         .ok()?;
         let offset = self.offset.map_or(Some(0), parse_offset)?;
-        Stamp::from_civil(dt, offset, self.canonical().then_some(self.text))
-    }
-
-    /// Whether the stamp is written as reports print it: RFC 3339 in UTC
-    /// (`T`, `Z`), with a fraction only when it has one, and without
-    /// trailing zeros; in ASCII digits (the regex also reads other digits,
-    /// which the parse of a fraction does not). Most kubectl and CRI
-    /// stamps are.
-    fn canonical(&self) -> bool {
-        let fraction_len = self.fraction.map_or(0, |digits| digits.len() + 1);
-        self.text.len() == 19 + fraction_len + 1
-            && self.text.is_ascii()
-            && self.text.as_bytes()[10] == b'T'
-            && self.offset == Some("Z")
-            && self
-                .fraction
-                .is_none_or(|digits| self.text.as_bytes()[19] == b'.' && !digits.ends_with('0'))
+        Stamp::from_civil(dt, offset, None)
     }
 }
 
@@ -420,27 +449,40 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// A stamp kept as written reads exactly as the printed instant
-        /// would, and one printed is so because it is not in that form.
+        /// A dated stamp is shown as its instant in RFC 3339, UTC, whatever
+        /// its zone and fraction, and reads back as the same instant.
         #[test]
-        fn stamps_kept_as_written_are_what_reports_print(
+        fn dated_stamps_show_their_instant_and_read_back(
             line in "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.,][0-9]{1,9})?( ?(Z|[+-](0[0-9]|1[0-4]):?[0-5][0-9]))?"
         ) {
-            let fields = IsoFields::at_start(&line).expect("a stamp");
-            let kept = fields.stamp().expect("a valid stamp");
-            let printed = jiff::Timestamp::from_nanosecond(kept.nanos).expect("in range").to_string();
-            proptest::prop_assert_eq!(&kept.text, &printed);
-            proptest::prop_assert_eq!(fields.canonical(), line == printed);
+            let stamp = find_timestamp(&line).expect("a valid stamp");
+            let shown = stamp.text.to_string();
+            let instant: jiff::Timestamp = shown.parse().expect("RFC 3339");
+            proptest::prop_assert_eq!(instant.as_nanosecond(), stamp.nanos);
+            proptest::prop_assert!(shown.ends_with('Z'));
+            let json = serde_json::to_string(&stamp.text).expect("serializes");
+            let back: StampText = serde_json::from_str(&json).expect("reads back");
+            proptest::prop_assert_eq!(back, stamp.text);
         }
+    }
+
+    #[test]
+    fn undated_stamps_are_shown_as_written() {
+        let stamp = find_timestamp("Oct 23 06:15:34 host app: boom").expect("a stamp");
+        assert_eq!(stamp.text, StampText::Written("Oct 23 06:15:34".into()));
+        let json = serde_json::to_string(&stamp.text).expect("serializes");
+        assert_eq!(json, r#""Oct 23 06:15:34""#);
+        let back: StampText = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, stamp.text);
     }
 
     #[test]
     fn a_stamp_with_other_digits_is_printed_not_kept() {
         // `\d` reads the Arabic-Indic digit one; the fraction's parse does not.
         let stamp = find_timestamp("at 2025-10-23T06:13:20.\u{661}Z").expect("a stamp");
-        assert_eq!(stamp.text, "2025-10-23T06:13:20Z");
+        assert_eq!(stamp.text.to_string(), "2025-10-23T06:13:20Z");
         let stamp = find_timestamp("at 2025-10-23T06:13:20.5Z").expect("a stamp");
-        assert_eq!(stamp.text, "2025-10-23T06:13:20.5Z");
+        assert_eq!(stamp.text.to_string(), "2025-10-23T06:13:20.5Z");
     }
 
     #[test]
@@ -463,30 +505,38 @@ mod tests {
         let a = find_timestamp("2025-10-23T08:57:55.403024419Z hello").expect("stamp");
         let b = find_timestamp("2025-10-23T10:57:55.403+02:00 hello").expect("stamp");
         assert_eq!(a.nanos / 1_000_000, b.nanos / 1_000_000);
-        assert_eq!(a.text, "2025-10-23T08:57:55.403024419Z");
+        assert_eq!(a.text.to_string(), "2025-10-23T08:57:55.403024419Z");
     }
 
     #[test]
     fn parses_python_logging_comma_millis_and_render_dashboard() {
         let a = find_timestamp("2026-01-14 08:59:13,402 ERROR app: x").expect("stamp");
-        assert_eq!(a.text, "2026-01-14T08:59:13.402Z");
+        assert_eq!(a.text.to_string(), "2026-01-14T08:59:13.402Z");
         let pm = find_timestamp("Oct 7 03:14:09 PM  boom").expect("stamp");
         let am = find_timestamp("Oct 7 03:14:09 AM  boom").expect("stamp");
         assert!(pm > am);
-        assert_eq!(pm.text, "Oct 7 03:14:09 PM", "no invented year in reports");
+        assert_eq!(
+            pm.text.to_string(),
+            "Oct 7 03:14:09 PM",
+            "no invented year in reports"
+        );
     }
 
     #[test]
     fn a_time_of_day_alone_stamps_only_a_line_it_starts() {
         let a = find_timestamp("08:58:25 Traceback (most recent call last):").expect("stamp");
-        assert_eq!(a.text, "08:58:25", "shown as written");
+        assert_eq!(a.text.to_string(), "08:58:25", "shown as written");
         let b = leading_timestamp("08:58:26 default: Job OK").expect("stamp");
         assert!(b > a);
         assert!(a.nanos < 86_400 * 1_000_000_000, "ordered as 1970-01-01");
         assert_eq!(find_timestamp("retrying at 10:00:00"), None);
         assert_eq!(find_timestamp("25:61:00 not a time"), None);
         let full = find_timestamp("2025-10-23 08:57:55 x").expect("stamp");
-        assert_eq!(full.text, "2025-10-23T08:57:55Z", "a date still wins");
+        assert_eq!(
+            full.text.to_string(),
+            "2025-10-23T08:57:55Z",
+            "a date still wins"
+        );
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl<'e> Session<'e> {
                 if let Some(found) = match_line(pack, path, &m) {
                     self.events.push(LiveEvent::Finding {
                         found,
-                        timestamp: m.stamp.clone(),
+                        timestamp: m.stamp.as_ref().map(ToString::to_string),
                     });
                 }
                 summary.add(pack, input, path, m);

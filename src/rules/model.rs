@@ -220,7 +220,10 @@ impl Rule {
     }
 
     /// Fills `{name}` placeholders of the explanation with captured values.
-    pub fn explanation(&self, captures: &[(String, String)]) -> String {
+    pub fn explanation<'a>(
+        &self,
+        captures: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> String {
         let Some(template) = &self.explain else {
             return self.title.clone();
         };

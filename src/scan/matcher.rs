@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::Captures;
 use super::anchored::{PrefixCaptures, Slots};
 use super::literals::Literals;
 
@@ -27,7 +28,7 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     pub target: Target,
-    pub captures: Vec<(String, String)>,
+    pub captures: Captures,
     /// Where the pattern matched in the message, for clipping lines longer
     /// than [`clip::MAX_EVIDENCE_BYTES`]; the whole message for shorter ones.
     pub span: std::ops::Range<usize>,
@@ -87,7 +88,7 @@ pub(crate) fn add_unrecognised(message: &str, line: &mut LineHits, meta: &mut dy
     if error_shaped(message, meta().level) {
         line.hits.push(Hit {
             target: Target::Unrecognised,
-            captures: Vec::new(),
+            captures: Captures::default(),
             span: 0..message.len().min(clip::MAX_EVIDENCE_BYTES),
         });
     }
@@ -506,7 +507,7 @@ impl Groups<'_> {
 
     /// The named groups that took part in the match, with their text in
     /// `message` (clipped).
-    fn named(&self, message: &str) -> Vec<(String, String)> {
+    fn named(&self, message: &str) -> Captures {
         match self {
             Groups::Locations(_, regex) => self.named_in(regex.capture_names(), message),
             Groups::Slots(_, search) => self.named_in(search.names(), message),
@@ -517,14 +518,14 @@ impl Groups<'_> {
         &self,
         names: impl Iterator<Item = Option<&'n str>>,
         message: &str,
-    ) -> Vec<(String, String)> {
-        names
-            .enumerate()
-            .filter_map(|(i, name)| {
-                let (start, end) = self.get(i)?;
-                Some((name?.to_string(), clip::capture(&message[start..end])))
-            })
-            .collect()
+    ) -> Captures {
+        let mut captures = Captures::default();
+        for (i, name) in names.enumerate() {
+            if let (Some(name), Some((start, end))) = (name, self.get(i)) {
+                captures.push(name, &clip::capture(&message[start..end]));
+            }
+        }
+        captures
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod anchored;
 pub mod around;
+mod captures;
 mod in_order;
 mod literals;
 pub mod matcher;
@@ -18,10 +19,11 @@ use rayon::prelude::*;
 use crate::input::clip;
 use crate::input::document::Record;
 use crate::input::format::LogFormat;
-use crate::input::meta::{Meta, Origin, find_level, find_timestamp, leading_timestamp};
+use crate::input::meta::{Meta, Origin, StampText, find_level, find_timestamp, leading_timestamp};
 use crate::input::traceback::{MAX_TRACEBACK_LINES, is_exception_line, traceback_start};
 use crate::input::{json, peel};
 pub(crate) use around::{Held, Surroundings};
+pub use captures::Captures;
 use matcher::Scratch;
 use matcher::add_unrecognised;
 pub use matcher::{Matcher, Target};
@@ -34,12 +36,11 @@ pub struct LineMatch {
     /// Byte offset of that line.
     pub offset: u64,
     pub target: Target,
-    pub captures: Vec<(String, String)>,
+    pub captures: Captures,
     /// The message line that matched, wrappers removed.
     pub text: String,
-    /// The line's timestamp as reports show it (RFC 3339; a year-less one as
-    /// written), if it has one.
-    pub stamp: Option<String>,
+    /// The line's timestamp as reports show it, if it has one.
+    pub stamp: Option<StampText>,
     /// The stream the line's wrapper names (pod, container, host, service).
     pub origin: Origin,
     /// The traceback this line ends, oldest line first (empty if none).
