@@ -4,9 +4,11 @@
 //! (`run_id`), and there are millions of them in a large log. Kept as a
 //! vector of name and value strings, each capture cost three allocations
 //! (and three frees when the match was dropped, as most are). One string,
-//! `name=value` pairs separated by newlines, costs one, and none for a
-//! match without groups.
+//! `name=value` pairs separated by newlines, costs one at most: none for
+//! a match without groups, nor for pairs short enough to be kept inline
+//! (`run_id=7f3a9c21`).
 
+use compact_str::CompactString;
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -19,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// a space.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Captures {
-    pairs: String,
+    pairs: CompactString,
 }
 
 impl Captures {
