@@ -31,13 +31,18 @@ fn is_chain_marker(line: &str) -> bool {
 /// (`pkg.mod.SomeError: message` or a bare `KeyboardInterrupt`).
 pub fn is_exception_line(line: &str) -> bool {
     let t = line.trim();
-    let name_end = t.find(':').unwrap_or(t.len());
+    // The name runs to a colon or the end; any other character ends the
+    // look at the first one (most lines are not exceptions, and are long).
+    let name_end = t
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
+        .unwrap_or(t.len());
+    if t.as_bytes().get(name_end).is_some_and(|&b| b != b':') {
+        return false;
+    }
     let name = &t[..name_end];
     !name.is_empty()
-        && !name.contains(' ')
-        && name.split('.').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
+        && name.split('.').all(|part| !part.is_empty())
         && name.rsplit('.').next().is_some_and(|last| {
             last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                 && last.chars().any(|c| c.is_ascii_lowercase())
@@ -153,5 +158,32 @@ mod tests {
         assert_eq!(start_of(&["INFO:x:y", "KeyError: 'a'"]), None);
         assert!(!is_exception_line("INFO:__main__:Worker started"));
         assert!(!is_exception_line("Could not register: x"));
+    }
+
+    /// What an exception line is, read plainly: the text before the first
+    /// colon is a dotted name whose last part is capitalised.
+    fn reads_as_exception(line: &str) -> bool {
+        let t = line.trim();
+        let name = &t[..t.find(':').unwrap_or(t.len())];
+        !name.is_empty()
+            && !name.contains(' ')
+            && name.split('.').all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            && name.rsplit('.').next().is_some_and(|last| {
+                last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && last.chars().any(|c| c.is_ascii_lowercase())
+            })
+    }
+
+    proptest::proptest! {
+        /// The early-stopping check agrees with the plain reading, on names,
+        /// near-names and ordinary log lines.
+        #[test]
+        fn exception_lines_are_what_they_read_as(
+            line in r"[ \t]{0,2}([A-Za-z_][A-Za-z0-9_]{0,8}[.]?){0,3}[A-Za-z0-9_ .é\[\]=-]{0,6}(:[ a-z:'0-9]{0,12})?[ \t]{0,2}"
+        ) {
+            proptest::prop_assert_eq!(is_exception_line(&line), reads_as_exception(&line));
+        }
     }
 }
