@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::templates::Templates;
 use crate::input::meta::{Origin, StampText};
 use crate::rules::{RulePack, Sequence};
-use crate::scan::{Captures, LineMatch, Surroundings, Target};
+use crate::scan::{Captures, LineMatch, Matches, Surroundings, Target};
 
 /// Matches kept at each end of a rule's timeline.
 pub(crate) const SAMPLES: usize = 3;
@@ -978,18 +978,16 @@ pub(crate) fn correlation_value<'a>(
 
 impl Summary {
     /// Folds the matches of one piece of input `input` (named `path`), in
-    /// reading order, into a summary.
+    /// reading order, into a summary, taking each as `matches` finds it.
     pub(crate) fn fold(
         pack: &RulePack,
         input: u32,
         path: &str,
-        matches: Vec<LineMatch>,
+        matches: &mut Matches<'_>,
     ) -> Summary {
         let mut summary = Summary::default();
         let mut key = String::new();
-        for m in matches {
-            summary.add_reusing(pack, input, path, m, &mut key);
-        }
+        matches(&mut |m| summary.add_reusing(pack, input, path, m, &mut key));
         for sequence in summary.sequences.values_mut() {
             sequence.sweep();
         }
@@ -1306,7 +1304,7 @@ mod tests {
     use super::*;
     use crate::input::format::LogFormat;
     use crate::rules::load::embedded_pack;
-    use crate::scan::{Matcher, ScanOptions, scan_buffer};
+    use crate::scan::{Matcher, ScanOptions, each_of, scan_buffer};
 
     static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(Arc::new(embedded_pack())));
 
@@ -1368,8 +1366,12 @@ mod tests {
             text.as_bytes(),
             LogFormat::Text,
             options,
-            &|m| m,
-            &mut |m, _, _| matches.extend(m),
+            &|scan| {
+                let mut found = Vec::new();
+                scan(&mut |m| found.push(m));
+                found
+            },
+            &mut |found, _, _| matches.extend(found),
         );
         for m in &mut matches {
             let line = usize::try_from(m.seq).expect("a test line number fits");
@@ -1379,7 +1381,7 @@ mod tests {
     }
 
     fn fold(matches: &[LineMatch]) -> Summary {
-        Summary::fold(&MATCHER.pack, 0, "x.log", matches.to_vec())
+        Summary::fold(&MATCHER.pack, 0, "x.log", &mut each_of(matches.to_vec()))
     }
 
     /// `matches` cut in three at `a` and `b`, merged as (1 + 2) + 3 and as
@@ -1497,7 +1499,7 @@ mod tests {
             // Input 0, input 1 in two chunks, input 2.
             let bounds = [0, at[0], at[1], at[2], matches.len()];
             let piece = |i: usize, input: u32| {
-                Summary::fold(&MATCHER.pack, input, "x.log", matches[bounds[i]..bounds[i + 1]].to_vec())
+                Summary::fold(&MATCHER.pack, input, "x.log", &mut each_of(matches[bounds[i]..bounds[i + 1]].to_vec()))
             };
             let pieces = [piece(0, 0), piece(1, 1), piece(2, 1), piece(3, 2)];
             let merged = |a: &Summary, b: &Summary| {

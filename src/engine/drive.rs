@@ -11,9 +11,9 @@ use crate::input::document::{self, Record};
 use crate::input::format::{LogFormat, detect};
 use crate::input::source::{GZIP_MAGIC, Input, Opened, io_message, open, peek};
 use crate::scan::{
-    Block, Held, LineMatch, Matcher, Region, ScanOptions, Surroundings, Totals, scan_region,
+    Block, Held, Matcher, Matches, Region, ScanOptions, Surroundings, Totals, scan_region,
 };
-use crate::scan::{scan_reader, scan_records};
+use crate::scan::{each_of, scan_reader, scan_records};
 
 use super::MmapChoice;
 
@@ -27,7 +27,8 @@ const SNIFF_BYTES: usize = 8 << 10;
 /// runs on worker threads.
 pub(crate) trait Fold: Sync {
     type Part: Send;
-    fn fold(&self, input: u32, path: &str, matches: Vec<LineMatch>) -> Self::Part;
+    /// Runs `matches`, the scan of the piece, taking each match it finds.
+    fn fold(&self, input: u32, path: &str, matches: &mut Matches<'_>) -> Self::Part;
     /// Moves the line numbers of a part folded from a chunk of a buffer
     /// (numbered from the chunk's start) `lines` on.
     fn shift_lines(&self, part: &mut Self::Part, lines: u64);
@@ -220,7 +221,7 @@ pub(crate) fn drive_opened<S: Sink>(
         document::parse_json(&bytes)
     };
     let matches = scan_records(matcher, &parsed.records);
-    let part = sink.folder().fold(index, path, matches);
+    let part = sink.folder().fold(index, path, &mut each_of(matches));
     sink.consume(part);
     let by_offset: HashMap<u64, usize> = parsed
         .records
@@ -253,7 +254,7 @@ fn drive_buffer<S: Sink>(
     sink: &mut S,
 ) -> Totals {
     let folder = sink.folder();
-    let fold = |matches: Vec<LineMatch>| folder.fold(index, path, matches);
+    let fold = |matches: &mut Matches<'_>| folder.fold(index, path, matches);
     let region = match options.range {
         Some(range) => range.region(buf),
         None => Region {
@@ -305,7 +306,7 @@ fn drive_stream<S: Sink>(
             let parts: Vec<_> = block
                 .pieces
                 .into_par_iter()
-                .map(|matches| folder.fold(index, path, matches))
+                .map(|matches| folder.fold(index, path, &mut each_of(matches)))
                 .collect();
             for part in parts {
                 sink.consume(part);

@@ -7,7 +7,7 @@ use crate::analyze::summary::{ContextLines, Summary};
 use crate::analyze::{InputProblem, ProblemKind};
 use crate::input::when::{Placed, TimeWindow};
 use crate::rules::RulePack;
-use crate::scan::{LineMatch, Surroundings, Target};
+use crate::scan::{LineMatch, Matches, Surroundings, Target};
 
 use super::{Fold, Options, Outcome, Scan, Sink};
 
@@ -31,19 +31,17 @@ impl Keep {
         }
     }
 
-    /// Drops the matches outside the window; returns how many could not be
-    /// placed in it (no full date).
-    fn window(&self, matches: &mut Vec<LineMatch>) -> u64 {
-        let mut unplaced = 0;
-        matches.retain(|m| match self.window.place(m.nanos) {
+    /// Whether `m` falls in the window; one that cannot be placed in it (no
+    /// full date) is counted in `unplaced`.
+    fn admits(&self, m: &LineMatch, unplaced: &mut u64) -> bool {
+        match self.window.place(m.nanos) {
             Placed::Inside => true,
             Placed::Outside => false,
             Placed::Unplaced => {
-                unplaced += u64::from(m.target != Target::Unrecognised);
+                *unplaced += u64::from(m.target != Target::Unrecognised);
                 false
             }
-        });
-        unplaced
+        }
     }
 }
 
@@ -51,14 +49,34 @@ impl Keep {
 #[derive(Clone, Copy)]
 pub(crate) struct PackFold<'a>(&'a RulePack, Keep);
 
+impl PackFold<'_> {
+    /// [`Fold::fold`], showing `see` each match kept before it is folded.
+    fn fold_seeing(
+        &self,
+        input: u32,
+        path: &str,
+        matches: &mut Matches<'_>,
+        see: &mut dyn FnMut(&LineMatch),
+    ) -> Summary {
+        let mut unplaced = 0;
+        let mut summary = Summary::fold(self.0, input, path, &mut |take| {
+            matches(&mut |m| {
+                if self.1.admits(&m, &mut unplaced) {
+                    see(&m);
+                    take(m);
+                }
+            });
+        });
+        summary.unplaced += unplaced;
+        summary
+    }
+}
+
 impl Fold for PackFold<'_> {
     type Part = Summary;
 
-    fn fold(&self, input: u32, path: &str, mut matches: Vec<LineMatch>) -> Summary {
-        let unplaced = self.1.window(&mut matches);
-        let mut summary = Summary::fold(self.0, input, path, matches);
-        summary.unplaced += unplaced;
-        summary
+    fn fold(&self, input: u32, path: &str, matches: &mut Matches<'_>) -> Summary {
+        self.fold_seeing(input, path, matches, &mut |_| {})
     }
 
     fn shift_lines(&self, part: &mut Summary, lines: u64) {
@@ -139,12 +157,14 @@ pub(crate) struct ListingFold<'a>(PackFold<'a>);
 impl Fold for ListingFold<'_> {
     type Part = (Summary, Vec<MatchLine>);
 
-    fn fold(&self, input: u32, path: &str, mut matches: Vec<LineMatch>) -> Self::Part {
-        let unplaced = self.0.1.window(&mut matches);
-        let lines = listed(self.0.0, path, &matches);
-        let mut summary = Summary::fold(self.0.0, input, path, matches);
-        summary.unplaced += unplaced;
-        (summary, lines)
+    fn fold(&self, input: u32, path: &str, matches: &mut Matches<'_>) -> Self::Part {
+        let mut hits = Vec::new();
+        let summary = self.0.fold_seeing(input, path, matches, &mut |m| {
+            if let Some(line) = match_line(self.0.0, path, m) {
+                hits.push((m.seq, line));
+            }
+        });
+        (summary, listed(hits))
     }
 
     fn shift_lines(&self, (summary, listed): &mut Self::Part, lines: u64) {
@@ -179,21 +199,18 @@ pub(crate) fn match_line(pack: &RulePack, path: &str, m: &LineMatch) -> Option<M
     })
 }
 
-/// The matched lines of one piece in file order (a document exported
-/// newest first is scanned oldest first), one entry per message line with
-/// every rule that matched it, the most severe first.
-fn listed(pack: &RulePack, path: &str, matches: &[LineMatch]) -> Vec<MatchLine> {
-    let mut hits: Vec<(&LineMatch, MatchLine)> = matches
-        .iter()
-        .filter_map(|m| match_line(pack, path, m).map(|line| (m, line)))
-        .collect();
+/// The rule matches of one piece (with their reading positions) in file
+/// order (a document exported newest first is scanned oldest first), one
+/// entry per message line with every rule that matched it, the most severe
+/// first.
+fn listed(mut hits: Vec<(u64, MatchLine)>) -> Vec<MatchLine> {
     // Stable: rules of one line keep the order they matched in.
-    hits.sort_by_key(|(m, _)| (m.line, m.seq));
+    hits.sort_by_key(|(seq, line)| (line.line, *seq));
     let mut lines: Vec<MatchLine> = Vec::with_capacity(hits.len());
     // A line is one message line: a record's traceback lines stay apart.
     let mut last_at = None;
-    for (m, line) in hits {
-        let at = Some((m.line, m.seq, m.text.clone()));
+    for (seq, line) in hits {
+        let at = Some((line.line, seq, line.text.clone()));
         match lines.last_mut() {
             Some(last) if last_at == at => {
                 if line.severity > last.severity {

@@ -61,6 +61,20 @@ pub struct LineMatch {
     pub end: u64,
 }
 
+/// A scan of one piece of input, run by whoever takes its matches: it
+/// hands each match, in reading order, to the function it is given. The
+/// matches are taken as they are found, not gathered first: a chunk of a
+/// large log has thousands of milestone lines, and a vector of them was
+/// grown, moved through and dropped for nothing.
+pub(crate) type Matches<'a> = dyn FnMut(&mut dyn FnMut(LineMatch)) + 'a;
+
+/// The matches of `matches`, as a [`Matches`] scan (for pieces scanned
+/// before they are taken: stream blocks, documents).
+pub(crate) fn each_of(matches: Vec<LineMatch>) -> impl FnMut(&mut dyn FnMut(LineMatch)) {
+    let mut matches = Some(matches);
+    move |take| matches.take().into_iter().flatten().for_each(take)
+}
+
 /// Reading positions reserved per document record (its lines).
 const SUBLINES: u64 = 16;
 
@@ -87,9 +101,10 @@ pub(crate) struct Totals {
 
 /// Scans a whole in-memory buffer (usually a memory map) in parallel chunks.
 ///
-/// `fold` turns one chunk's matches (in line order) into a value on a
-/// worker thread; their line numbers and reading positions count from the
-/// chunk's start, as the lines before it may not be counted yet.
+/// `fold` runs the scan of one chunk on a worker thread, turning its
+/// matches (in line order) into a value; their line numbers and reading
+/// positions count from the chunk's start, as the lines before it may not
+/// be counted yet.
 /// `consume` receives those values in input order, with the chunk's size in
 /// bytes and the number of lines before it, to add to the numbers. Memory
 /// is bounded by the chunks in flight, not by the buffer.
@@ -99,7 +114,7 @@ pub(crate) fn scan_buffer<T: Send>(
     buf: &[u8],
     format: LogFormat,
     options: ScanOptions,
-    fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
+    fold: &(dyn Fn(&mut Matches<'_>) -> T + Sync),
     consume: &mut dyn FnMut(T, u64, u64),
 ) -> Totals {
     let whole = Region {
@@ -128,7 +143,7 @@ pub(crate) fn scan_region<T: Send>(
     region: Region,
     format: LogFormat,
     options: ScanOptions,
-    fold: &(dyn Fn(Vec<LineMatch>) -> T + Sync),
+    fold: &(dyn Fn(&mut Matches<'_>) -> T + Sync),
     consume: &mut dyn FnMut(T, u64, u64),
 ) -> Totals {
     let chunks = chunk_bounds(buf, region.bytes.clone(), options.chunk_size);
@@ -137,9 +152,11 @@ pub(crate) fn scan_region<T: Send>(
         chunks.len(),
         window(MAPPED_CHUNKS_PER_THREAD),
         &|i| {
-            let (matches, newlines) =
-                scan_range(matcher, buf, chunks[i].clone(), buf.len(), format);
-            (fold(matches), newlines)
+            let mut newlines = 0;
+            let value = fold(&mut |take| {
+                newlines = scan_range(matcher, buf, chunks[i].clone(), buf.len(), format, take);
+            });
+            (value, newlines)
         },
         &mut |i, (value, newlines)| {
             consume(value, chunks[i].len() as u64, lines);
@@ -320,7 +337,12 @@ impl Incremental {
         let scanned: Vec<(Vec<LineMatch>, u64)> =
             chunk_bounds(buf, context_len..end, self.chunk_size)
                 .into_par_iter()
-                .map(|range| scan_range(matcher, buf, range, end, format))
+                .map(|range| {
+                    let mut matches = Vec::new();
+                    let newlines =
+                        scan_range(matcher, buf, range, end, format, &mut |m| matches.push(m));
+                    (matches, newlines)
+                })
                 .collect();
         let mut pieces = Vec::with_capacity(scanned.len());
         for (mut matches, newlines) in scanned {
@@ -518,17 +540,17 @@ pub(crate) fn trim_cr(line: &[u8]) -> &[u8] {
 }
 
 /// Scans the lines of `buf[range]`; look-back may read before `range.start`.
-/// Returns matches with line numbers relative to the range, and the number of
-/// newlines in the range.
+/// Hands `take` each match, with line numbers relative to the range;
+/// returns the number of newlines in the range.
 fn scan_range(
     matcher: &Matcher,
     buf: &[u8],
     range: std::ops::Range<usize>,
     join_limit: usize,
     format: LogFormat,
-) -> (Vec<LineMatch>, u64) {
+    take: &mut dyn FnMut(LineMatch),
+) -> u64 {
     let (start, end) = (range.start, range.end);
-    let mut matches = Vec::new();
     let mut newlines_before = 0u64; // newlines between `start` and `counted_to`
     let mut counted_to = start;
     let mut pos = start;
@@ -555,14 +577,13 @@ fn scan_range(
             join_limit.max(end),
             format,
             newlines_before,
-            &mut matches,
+            take,
             &mut scratch,
         );
         pos = consumed_to + 1;
     }
     matcher.give_back(scratch);
-    let newlines = newlines_before + bytecount::count(&buf[counted_to..end], b'\n') as u64;
-    (matches, newlines)
+    newlines_before + bytecount::count(&buf[counted_to..end], b'\n') as u64
 }
 
 /// Matches one physical line (joining CRI partial lines that follow it);
@@ -576,7 +597,7 @@ fn scan_line(
     limit: usize,
     format: LogFormat,
     line_index: u64,
-    out: &mut Vec<LineMatch>,
+    take: &mut dyn FnMut(LineMatch),
     scratch: &mut Scratch,
 ) -> usize {
     let raw = trim_cr(&buf[line_start..line_end]);
@@ -697,7 +718,7 @@ fn scan_line(
         for (n, hit) in hits.into_iter().enumerate() {
             // The last hit (usually the only one) takes the line's values.
             let last = n + 1 == count;
-            out.push(LineMatch {
+            take(LineMatch {
                 line: line_index + 1,
                 offset: line_start as u64,
                 target: hit.target,
