@@ -22,7 +22,9 @@
 //! Caps are counted when they bite (`overflow`), never silently.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rustc_hash::FxBuildHasher;
 
 use serde::{Deserialize, Serialize};
 
@@ -516,13 +518,22 @@ fn stale(last: (u32, u64), now: (u32, u64)) -> bool {
     }
 }
 
+/// The runs held per key ([`SequenceSummary::keys`]). Nothing read from it
+/// depends on its order: the report sorts runs by where they start, and
+/// finished runs are sampled by start and key.
+pub(crate) type KeyMap = HashMap<String, KeyRuns, FxBuildHasher>;
+
 /// A finished run kept as an example, ordered by start, then key.
 pub(crate) type Sampled = (Order, String, Run);
 
 /// Everything kept about one sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct SequenceSummary {
-    pub keys: BTreeMap<String, KeyRuns>,
+    /// The runs of every key that may still change, looked up once per
+    /// milestone: hashed, as a tree of string keys spent more time comparing
+    /// keys than advancing runs. Written out in key order.
+    #[serde(with = "in_key_order")]
+    pub keys: KeyMap,
     /// Finished runs: completed, and closed by a restart before completing.
     pub completed: u64,
     pub restarted: u64,
@@ -920,6 +931,39 @@ mod pairs {
         D: Deserializer<'de>,
     {
         Vec::<(K, V)>::deserialize(deserializer).map(|pairs| pairs.into_iter().collect())
+    }
+}
+
+/// A hash map written as a map in key order (the same input gives the same
+/// partial file), and read back as any map.
+mod in_key_order {
+    use std::collections::{BTreeMap, HashMap};
+    use std::hash::{BuildHasher, Hash};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<K, V, H, S>(
+        map: &HashMap<K, V, H>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize + Ord,
+        V: Serialize,
+        S: Serializer,
+    {
+        serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
+    }
+
+    pub(super) fn deserialize<'de, K, V, H, D>(
+        deserializer: D,
+    ) -> Result<HashMap<K, V, H>, D::Error>
+    where
+        K: Deserialize<'de> + Eq + Hash,
+        V: Deserialize<'de>,
+        H: BuildHasher + Default,
+        D: Deserializer<'de>,
+    {
+        HashMap::deserialize(deserializer)
     }
 }
 
