@@ -163,6 +163,17 @@ struct Occurrence {
     finder: u8,
 }
 
+/// How many of `found` (in order of start) start before `at`. Counted one
+/// by one: the scan asks for a position at most a line past the previous
+/// one, so only a few are passed, where a binary search over the rest of
+/// a chunk's needles took about 16 dependent, cache-missing steps per line.
+fn skip_before(found: &[Occurrence], at: usize) -> usize {
+    found
+        .iter()
+        .position(|o| o.start >= at)
+        .unwrap_or(found.len())
+}
+
 /// Compiled matching state for a rule pack; cheap to share across threads.
 pub struct Matcher {
     pub pack: Arc<RulePack>,
@@ -296,8 +307,7 @@ impl Matcher {
     /// [`Matcher::index`] indexed last (`from` never goes back).
     pub(crate) fn next_candidate(&self, from: usize, scratch: &mut Scratch) -> Option<usize> {
         let found = &scratch.occurrences;
-        let skipped = found[scratch.next..].partition_point(|o| o.start < from);
-        scratch.next += skipped;
+        scratch.next += skip_before(&found[scratch.next..], from);
         found.get(scratch.next).map(|o| o.start)
     }
 
@@ -326,7 +336,7 @@ impl Matcher {
                 // of the message alone would find.
                 let end = at + message.len();
                 let line = &scratch.occurrences[scratch.next..];
-                for found in &line[line.partition_point(|o| o.start < at)..] {
+                for found in &line[skip_before(line, at)..] {
                     if found.start >= end {
                         break;
                     }
