@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::Captures;
-use super::anchored::{PrefixCaptures, Slots};
+use super::anchored::{Cache as PrefixCache, PrefixCaptures, Slots};
 use super::literals::Literals;
 
 use crate::input::clip;
@@ -492,7 +492,7 @@ pub(crate) struct Scratch {
     /// Per pattern with groups: where its groups matched last, by its
     /// regex or by its anchored search (with that search's state).
     locations: Vec<Option<regex::CaptureLocations>>,
-    prefixed: Vec<Option<(regex_automata::meta::Cache, Slots)>>,
+    prefixed: Vec<Option<(PrefixCache, Slots)>>,
 }
 
 /// Where a pattern's groups matched, as either search reports them, with
