@@ -146,20 +146,21 @@ pub(crate) fn scan_region<T: Send>(
     fold: &(dyn Fn(&mut Matches<'_>) -> T + Sync),
     consume: &mut dyn FnMut(T, u64, u64),
 ) -> Totals {
-    let chunks = chunk_bounds(buf, region.bytes.clone(), options.chunk_size);
+    let chunks = Chunks::new(region.bytes.clone(), options.chunk_size);
     let mut lines = region.lines_before;
     in_order::run_in_order(
-        chunks.len(),
+        chunks.count(),
         window(MAPPED_CHUNKS_PER_THREAD),
         &|i| {
+            let bytes = chunks.get(buf, i);
             let mut newlines = 0;
             let value = fold(&mut |take| {
-                newlines = scan_range(matcher, buf, chunks[i].clone(), buf.len(), format, take);
+                newlines = scan_range(matcher, buf, bytes.clone(), buf.len(), format, take);
             });
-            (value, newlines)
+            (value, newlines, bytes.len())
         },
-        &mut |i, (value, newlines)| {
-            consume(value, chunks[i].len() as u64, lines);
+        &mut |_, (value, newlines, len)| {
+            consume(value, len as u64, lines);
             lines += newlines;
         },
     );
@@ -185,26 +186,45 @@ fn window(per_thread: usize) -> usize {
     rayon::current_num_threads().max(1) * per_thread
 }
 
-/// Splits `buf[range]` into ranges of about `size` bytes, each ending after
-/// a newline (or at the range's end).
-fn chunk_bounds(
-    buf: &[u8],
+/// `buf[range]` split into line-aligned chunks of about `size` bytes.
+/// Chunk `i` ends after the first newline at or after `range.start + (i +
+/// 1) * size` (chunk 0 starts at the range's start), so each chunk's bounds
+/// are found by the thread that scans it. Finding them all first read a
+/// page per chunk on one thread before the search began: for a log partly
+/// out of the page cache, one read from disk after another. A line longer
+/// than `size` leaves the chunks it covers empty.
+#[derive(Debug, Clone)]
+struct Chunks {
     range: std::ops::Range<usize>,
     size: usize,
-) -> Vec<std::ops::Range<usize>> {
-    let mut bounds = Vec::new();
-    let mut start = range.start;
-    while start < range.end {
-        let target = start.saturating_add(size.max(1)).min(range.end);
-        let end = if target >= range.end {
-            range.end
-        } else {
-            memchr::memchr(b'\n', &buf[target..range.end]).map_or(range.end, |i| target + i + 1)
-        };
-        bounds.push(start..end);
-        start = end;
+}
+
+impl Chunks {
+    fn new(range: std::ops::Range<usize>, size: usize) -> Chunks {
+        Chunks {
+            range,
+            size: size.max(1),
+        }
     }
-    bounds
+
+    fn count(&self) -> usize {
+        self.range.len().div_ceil(self.size)
+    }
+
+    /// The bytes of chunk `i` (below [`Chunks::count`]).
+    fn get(&self, buf: &[u8], i: usize) -> std::ops::Range<usize> {
+        self.start_of(buf, i)..self.start_of(buf, i + 1)
+    }
+
+    /// Where chunk `i` starts (the range's end for `i` past the last).
+    fn start_of(&self, buf: &[u8], i: usize) -> usize {
+        let end = self.range.end;
+        let target = self.range.start.saturating_add(i.saturating_mul(self.size));
+        if i == 0 || target >= end {
+            return target.min(end);
+        }
+        memchr::memchr(b'\n', &buf[target..end]).map_or(end, |at| target + at + 1)
+    }
 }
 
 /// What a reader driver hands its consumer after each block: the block's
@@ -334,16 +354,17 @@ impl Incremental {
             }
         }
         let buf = &self.buf;
-        let scanned: Vec<(Vec<LineMatch>, u64)> =
-            chunk_bounds(buf, context_len..end, self.chunk_size)
-                .into_par_iter()
-                .map(|range| {
-                    let mut matches = Vec::new();
-                    let newlines =
-                        scan_range(matcher, buf, range, end, format, &mut |m| matches.push(m));
-                    (matches, newlines)
-                })
-                .collect();
+        let chunks = Chunks::new(context_len..end, self.chunk_size);
+        let scanned: Vec<(Vec<LineMatch>, u64)> = (0..chunks.count())
+            .into_par_iter()
+            .map(|i| chunks.get(buf, i))
+            .map(|range| {
+                let mut matches = Vec::new();
+                let newlines =
+                    scan_range(matcher, buf, range, end, format, &mut |m| matches.push(m));
+                (matches, newlines)
+            })
+            .collect();
         let mut pieces = Vec::with_capacity(scanned.len());
         for (mut matches, newlines) in scanned {
             for m in &mut matches {
