@@ -1626,4 +1626,26 @@ mod tests {
             "the corpus exercises several sequences"
         );
     }
+
+    #[test]
+    fn run_keys_are_written_in_key_order_and_read_back() {
+        let mut sequence = SequenceSummary::default();
+        // Enough keys that a hash map's order is unlikely to be sorted.
+        let keys: Vec<String> = (0..40)
+            .map(|i| format!("run-{:02}", (i * 17) % 40))
+            .collect();
+        for key in &keys {
+            sequence.keys.insert(key.clone(), KeyRuns::default());
+        }
+        let json = serde_json::to_string(&sequence).expect("serializes");
+        let written: Vec<usize> = (0..40)
+            .map(|i| {
+                json.find(&format!("\"run-{i:02}\""))
+                    .expect("every key is written")
+            })
+            .collect();
+        assert!(written.is_sorted(), "keys in order: {json}");
+        let back: SequenceSummary = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, sequence);
+    }
 }
