@@ -532,7 +532,7 @@ pub(crate) struct SequenceSummary {
     /// The runs of every key that may still change, looked up once per
     /// milestone: hashed, as a tree of string keys spent more time comparing
     /// keys than advancing runs. Written out in key order.
-    #[serde(with = "in_key_order")]
+    #[serde(serialize_with = "in_key_order")]
     pub keys: KeyMap,
     /// Finished runs: completed, and closed by a restart before completing.
     pub completed: u64,
@@ -934,37 +934,15 @@ mod pairs {
     }
 }
 
-/// A hash map written as a map in key order (the same input gives the same
-/// partial file), and read back as any map.
-mod in_key_order {
-    use std::collections::{BTreeMap, HashMap};
-    use std::hash::{BuildHasher, Hash};
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub(super) fn serialize<K, V, H, S>(
-        map: &HashMap<K, V, H>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error>
-    where
-        K: Serialize + Ord,
-        V: Serialize,
-        S: Serializer,
-    {
-        serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
-    }
-
-    pub(super) fn deserialize<'de, K, V, H, D>(
-        deserializer: D,
-    ) -> Result<HashMap<K, V, H>, D::Error>
-    where
-        K: Deserialize<'de> + Eq + Hash,
-        V: Deserialize<'de>,
-        H: BuildHasher + Default,
-        D: Deserializer<'de>,
-    {
-        HashMap::deserialize(deserializer)
-    }
+/// Writes a hash map as a map in key order, so that the same input gives
+/// the same partial file (it is read back as any map).
+fn in_key_order<K, V, H, S>(map: &HashMap<K, V, H>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    K: Serialize + Ord,
+    V: Serialize,
+    S: serde::Serializer,
+{
+    serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
 }
 
 /// The stream a line belongs to when no correlation key says otherwise: its

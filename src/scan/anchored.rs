@@ -186,22 +186,23 @@ impl Split {
         let class = ascii_members(class);
         let after = match rest {
             [] => After::Text(Box::default()),
-            [only] => match only.kind() {
-                HirKind::Literal(Literal(text)) => After::Text(text.clone()),
-                _ => After::Regex(anchored_regex(rest, config)?),
-            },
-            _ => After::Regex(anchored_regex(rest, config)?),
-        };
-        // The group must stop where the class does: at a byte that can
-        // start what follows and that the class does not hold.
-        if let Some(HirKind::Literal(Literal(text))) = rest.first().map(Hir::kind) {
-            let &start = text.first()?;
-            if !start.is_ascii() || class[usize::from(start)] {
-                return None;
+            [next, more @ ..] => {
+                // The group must stop where the class does: what follows
+                // starts with text whose first byte the class does not hold.
+                let HirKind::Literal(Literal(text)) = next.kind() else {
+                    return None;
+                };
+                let &first = text.first()?;
+                if !first.is_ascii() || class[usize::from(first)] {
+                    return None;
+                }
+                if more.is_empty() {
+                    After::Text(text.clone())
+                } else {
+                    After::Regex(anchored_regex(rest, config)?)
+                }
             }
-        } else if !rest.is_empty() {
-            return None;
-        }
+        };
         Some(Split {
             prefix_len: prefix.len(),
             class,

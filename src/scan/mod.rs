@@ -357,8 +357,8 @@ impl Incremental {
         let chunks = Chunks::new(context_len..end, self.chunk_size);
         let scanned: Vec<(Vec<LineMatch>, u64)> = (0..chunks.count())
             .into_par_iter()
-            .map(|i| chunks.get(buf, i))
-            .map(|range| {
+            .map(|i| {
+                let range = chunks.get(buf, i);
                 let mut matches = Vec::new();
                 let newlines =
                     scan_range(matcher, buf, range, end, format, &mut |m| matches.push(m));
